@@ -1,0 +1,109 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "apex",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "apex", targets: ["apex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure domain: catalog model, applicability, (later) workflow tables and policy. No I/O.
+        .target(name: "AccreditationCore", swiftSettings: strict),
+        // Catalog files: YAML loading with source locations, validation, diff, content hash.
+        .target(
+            name: "StandardsCatalog",
+            dependencies: [
+                "AccreditationCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // Runs a private PostgreSQL cluster (initdb, pg_ctl) for `apex serve` and for tests.
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // postgres-nio: connection settings, migrations, repositories.
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "AccreditationCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: strict
+        ),
+        // Hummingbird wiring: configuration, services, middleware, routes.
+        .target(
+            name: "Server",
+            dependencies: [
+                "AccreditationCore",
+                "StandardsCatalog",
+                "Persistence",
+                "EmbeddedPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Thin executable: argument parsing only.
+        .executableTarget(
+            name: "apex",
+            dependencies: [
+                "Server",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared by the test targets: one ephemeral cluster per test run, a template clone per test.
+        .target(
+            name: "TestSupport",
+            dependencies: ["EmbeddedPostgres", "Persistence", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "AccreditationCoreTests", dependencies: ["AccreditationCore"], swiftSettings: strict),
+        .testTarget(
+            name: "StandardsCatalogTests",
+            dependencies: ["StandardsCatalog", "TestSupport", "Persistence"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport", "EmbeddedPostgres"], swiftSettings: strict),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,102 @@
+public import Hummingbird
+public import Logging
+public import Persistence
+public import PostgresNIO
+import EmbeddedPostgres
+import Foundation
+import NIOCore
+
+public enum ServerStartError: Error, CustomStringConvertible {
+    case portInUse(host: String, port: Int)
+    case cannotListen(host: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .portInUse(host, port):
+            return "Cannot listen on \(host):\(port): the port is already in use. Stop the other program or choose another --port / APEX_PORT."
+        case let .cannotListen(host, port, reason):
+            return "Cannot listen on \(host):\(port): \(reason)."
+        }
+    }
+}
+
+public enum ApexServer {
+    /// The router and its services; tests build this with a test database and drive it over real HTTP.
+    public static func buildApplication(
+        configuration: ServeConfiguration,
+        client: PostgresClient,
+        migrator: Migrator,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: ProblemMiddleware())
+        HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "apex"),
+            services: [client],
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
+                logger.info("apex is listening", metadata: ["address": "http://\(address ?? "\(configuration.host):\(configuration.port)")"])
+            },
+            logger: logger
+        )
+    }
+
+    /// `apex serve`: start (or reach) PostgreSQL, migrate, serve until SIGINT/SIGTERM, then stop
+    /// everything it started, also when start-up fails half-way.
+    public static func run(configuration: ServeConfiguration, logger: Logger) async throws {
+        try await withDatabase(configuration, logger: logger) { settings, embedded in
+            try await serve(configuration: configuration, settings: settings, embedded: embedded, logger: logger)
+        }
+    }
+
+    /// Reaches the configured database, or starts the embedded one (creating its database on first use),
+    /// runs `body`, and stops the embedded server afterwards whether `body` succeeded or not.
+    public static func withDatabase(
+        _ configuration: ServeConfiguration, logger: Logger,
+        _ body: (DatabaseSettings, _ embedded: Bool) async throws -> Void
+    ) async throws {
+        if let external = configuration.database {
+            try await Database.probe(external, logger: logger)
+            try await body(external, false)
+            return
+        }
+        let options = EmbeddedPostgres.Options(dataFolder: configuration.dataFolder, binariesFolder: configuration.postgresBinaries)
+        let server = try EmbeddedPostgres.start(options, logger: logger)
+        let settings = DatabaseSettings(endpoint: .unixSocket(path: server.socketPath), username: server.superuser, database: "apex")
+        do {
+            try await Database.createIfMissing(settings, logger: logger)
+            try await Database.probe(settings, logger: logger)
+            try await body(settings, true)
+        } catch {
+            server.stop()
+            throw error
+        }
+        server.stop()
+    }
+
+    private static func serve(configuration: ServeConfiguration, settings: DatabaseSettings, embedded: Bool, logger: Logger) async throws {
+        logger.info("Using database", metadata: ["database": "\(settings.redacted)", "embedded": "\(embedded)"])
+
+        let migrator = try Migrator.bundled()
+        try await Database.withClient(settings, logger: logger) { client in
+            let applied = try await migrator.apply(on: client, logger: logger)
+            logger.info("Migrations are current", metadata: ["applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)"])
+        }
+
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        let app = buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ServerStartError.portInUse(host: configuration.host, port: configuration.port)
+        } catch let error as IOError {
+            throw ServerStartError.cannotListen(host: configuration.host, port: configuration.port, reason: "\(error)")
+        }
+        logger.info("apex stopped accepting requests and closed its database pool")
+    }
+}

@@ -1,0 +1,122 @@
+public import Logging
+public import Persistence
+import Foundation
+
+/// Everything `apex serve` needs, resolved once at start (flags over environment over defaults) and
+/// passed down. Nothing below reads the environment itself.
+public struct ServeConfiguration: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Holds the embedded PostgreSQL cluster (and, later, stored evidence).
+    public var dataFolder: String = ".apex"
+    /// An external PostgreSQL; when nil apex runs its own in `dataFolder`.
+    public var database: DatabaseSettings? = nil
+    public var postgresBinaries: String? = nil
+    public var standardsFolder: String = "Standards"
+    public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .text
+
+    public enum LogFormat: String, Sendable, CaseIterable { case text, json }
+
+    public init() {}
+
+    /// What the command line said; nil means "not given".
+    public struct Flags: Sendable {
+        public var host: String?
+        public var port: Int?
+        public var dataFolder: String?
+        public var databaseURL: String?
+        public var postgresBinaries: String?
+        public var standardsFolder: String?
+        public var logLevel: String?
+        public var logFormat: String?
+        public init() {}
+    }
+
+    /// The environment variables read, beside the flag each one backs. Listed once so `--help` and
+    /// the resolution below cannot drift apart.
+    public enum Variable: String, CaseIterable, Sendable {
+        case host = "APEX_HOST"
+        case port = "APEX_PORT"
+        case dataFolder = "APEX_DATA_DIR"
+        case databaseURL = "DATABASE_URL"
+        case postgresBinaries = "APEX_PG_BIN"
+        case standardsFolder = "APEX_STANDARDS_DIR"
+        case logLevel = "APEX_LOG_LEVEL"
+        case logFormat = "APEX_LOG_FORMAT"
+    }
+
+    public static func resolve(flags: Flags, environment: [String: String]) throws -> ServeConfiguration {
+        func value(_ flag: String?, _ variable: Variable) -> (String, source: String)? {
+            if let flag { return (flag, "--\(flagName(variable))") }
+            if let env = environment[variable.rawValue], !env.isEmpty { return (env, variable.rawValue) }
+            return nil
+        }
+        var configuration = ServeConfiguration()
+        if let (host, _) = value(flags.host, .host) { configuration.host = host }
+        if let port = flags.port {
+            configuration.port = try checkedPort(port, source: "--port")
+        } else if let (text, source) = value(nil, .port) {
+            guard let port = Int(text) else {
+                throw ConfigurationError(source: source, value: text, expected: "a port number from 0 to 65535")
+            }
+            configuration.port = try checkedPort(port, source: source)
+        }
+        if let (folder, source) = value(flags.dataFolder, .dataFolder) {
+            guard !folder.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ConfigurationError(source: source, value: folder, expected: "a folder path")
+            }
+            configuration.dataFolder = folder
+        }
+        if let (url, source) = value(flags.databaseURL, .databaseURL) {
+            do {
+                configuration.database = try DatabaseSettings(url: url)
+            } catch let error as DatabaseSettingsError {
+                throw ConfigurationError(source: source, value: "(not shown: it may hold a password)", expected: error.description)
+            }
+        }
+        if let (folder, _) = value(flags.postgresBinaries, .postgresBinaries) { configuration.postgresBinaries = folder }
+        if let (folder, _) = value(flags.standardsFolder, .standardsFolder) { configuration.standardsFolder = folder }
+        if let (text, source) = value(flags.logLevel, .logLevel) {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(source: source, value: text, expected: "one of \(names)")
+            }
+            configuration.logLevel = level
+        }
+        if let (text, source) = value(flags.logFormat, .logFormat) {
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw ConfigurationError(source: source, value: text, expected: "text or json")
+            }
+            configuration.logFormat = format
+        }
+        return configuration
+    }
+
+    public static func flagName(_ variable: Variable) -> String {
+        switch variable {
+        case .host: "host"
+        case .port: "port"
+        case .dataFolder: "data-dir"
+        case .databaseURL: "database-url"
+        case .postgresBinaries: "pg-bin"
+        case .standardsFolder: "standards-dir"
+        case .logLevel: "log-level"
+        case .logFormat: "log-format"
+        }
+    }
+
+    private static func checkedPort(_ port: Int, source: String) throws -> Int {
+        guard (0...65535).contains(port) else {
+            throw ConfigurationError(source: source, value: String(port), expected: "a port number from 0 to 65535")
+        }
+        return port
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let source: String
+    public let value: String
+    public let expected: String
+    public var description: String { "Invalid \(source) value \(value): expected \(expected)." }
+}

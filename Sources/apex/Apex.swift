@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Persistence
+import Server
+
+@main
+struct Apex: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apex",
+        abstract: "Accreditation workflow service for radiopharmaceutical therapy (RPT) programmes.",
+        subcommands: [Serve.self, Migrate.self]
+    )
+}
+
+/// Options shared by every command that needs a database. Each one names its environment variable;
+/// the values are resolved in `ServeConfiguration.resolve`, not here.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL, postgres://user:password@host:5432/db (env: DATABASE_URL). Without it apex runs its own PostgreSQL in the data folder.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Folder for the embedded PostgreSQL and stored files (env: APEX_DATA_DIR, default: ./.apex).")
+    var dataFolder: String?
+
+    @Option(name: .customLong("pg-bin"), help: "Folder holding initdb, pg_ctl and postgres (env: APEX_PG_BIN, default: searched in /usr/lib/postgresql/*/bin and PATH).")
+    var postgresBinaries: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env: APEX_LOG_LEVEL, default: info).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json (env: APEX_LOG_FORMAT, default: text).")
+    var logFormat: String?
+
+    var flags: ServeConfiguration.Flags {
+        var flags = ServeConfiguration.Flags()
+        flags.databaseURL = databaseURL
+        flags.dataFolder = dataFolder
+        flags.postgresBinaries = postgresBinaries
+        flags.logLevel = logLevel
+        flags.logFormat = logFormat
+        return flags
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP service (migrates the database first).",
+        discussion: "With no configuration it runs on an embedded PostgreSQL in ./.apex, listening on http://127.0.0.1:8080."
+    )
+
+    @Option(name: .long, help: "Address to listen on (env: APEX_HOST, default: 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on; 0 picks a free one (env: APEX_PORT, default: 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("standards-dir"), help: "Folder of catalog releases published at start (env: APEX_STANDARDS_DIR, default: ./Standards).")
+    var standardsFolder: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var flags = database.flags
+        flags.host = host
+        flags.port = port
+        flags.standardsFolder = standardsFolder
+        let configuration = try CLI.resolve(flags)
+        let logger = CLI.logger(configuration)
+        try await CLI.reportingFailure(logger) {
+            try await ApexServer.run(configuration: configuration, logger: logger)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, or list them with --status.")
+
+    @Flag(name: .long, help: "List applied and pending migrations without applying anything.")
+    var status = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let configuration = try CLI.resolve(database.flags)
+        let logger = CLI.logger(configuration)
+        try await CLI.reportingFailure(logger) {
+            let migrator = try Migrator.bundled()
+            try await ApexServer.withDatabase(configuration, logger: logger) { settings, _ in
+                try await Database.withClient(settings, logger: logger) { client in
+                    if status {
+                        for entry in try await migrator.status(on: client, logger: logger) {
+                            let when = entry.appliedAt.map { $0.formatted(.iso8601) } ?? "-"
+                            print("\(entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.migration.fileName)  \(when)")
+                        }
+                    } else {
+                        let applied = try await migrator.apply(on: client, logger: logger)
+                        print(applied.isEmpty ? "Nothing to apply: the database is current." : "Applied \(applied.count) migration(s): " + applied.map(\.fileName).joined(separator: ", "))
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum CLI {
+    static func resolve(_ flags: ServeConfiguration.Flags) throws -> ServeConfiguration {
+        do {
+            return try ServeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    static func logger(_ configuration: ServeConfiguration) -> Logger {
+        LoggingSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+        return Logger(label: "apex")
+    }
+
+    /// Prints a one-line reason and exits non-zero, instead of a Swift error dump.
+    static func reportingFailure(_ logger: Logger, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            let message = error is any CustomStringConvertible ? String(describing: error) : error.localizedDescription
+            FileHandle.standardError.write(Data("apex: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
