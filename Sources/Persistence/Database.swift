@@ -41,7 +41,11 @@ public enum Database {
         _ settings: DatabaseSettings, logger: Logger,
         _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // A scoped pool is used the moment it exists, which postgres-nio warns about before `run()` has
+        // been scheduled; its background chatter is kept to errors.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = .error
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -118,5 +118,11 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public let source: String
     public let value: String
     public let expected: String
+    public init(source: String, value: String, expected: String) {
+        self.source = source
+        self.value = value
+        self.expected = expected
+    }
+
     public var description: String { "Invalid \(source) value \(value): expected \(expected)." }
 }

@@ -123,7 +123,7 @@ enum CLI {
         } catch let error as ValidationError {
             throw error
         } catch {
-            let message = error is any CustomStringConvertible ? String(describing: error) : error.localizedDescription
+            let message = String(describing: error)
             FileHandle.standardError.write(Data("apex: \(message)\n".utf8))
             throw ExitCode.failure
         }

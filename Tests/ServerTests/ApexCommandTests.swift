@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `apex` as an operator runs it: a separate process, real signals, real HTTP.
+@Suite(.serialized) struct ApexCommandTests {
+    func dataFolder() throws -> String {
+        try TestCluster.makeTemporaryFolder(prefix: "apex-serve") + "/data"
+    }
+
+    func postgresIsRunning(in dataFolder: String) -> Bool {
+        FileManager.default.fileExists(atPath: dataFolder + "/postgres/postmaster.pid")
+    }
+
+    @Test func serveOnEmbeddedPostgresStopsCleanlyAndReusesItsData() async throws {
+        let folder = try dataFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+
+        let first = try ApexProcess(["serve", "--data-dir", folder, "--port", "0"])
+        let port = try await first.waitForListeningPort()
+        let ready = try await ApexProcess.get("http://127.0.0.1:\(port)/health/ready")
+        #expect(ready.status == 200)
+        #expect(first.output.contains("Creating a new PostgreSQL"))
+        #expect(first.output.contains("database=postgres://apex@apex via socket"))
+        first.interrupt()
+        try await first.waitForExit(timeout: 30)
+        #expect(first.process.terminationStatus == 0)
+        #expect(!postgresIsRunning(in: folder), "SIGINT must stop the embedded PostgreSQL")
+
+        let second = try ApexProcess(["serve", "--port", "0"], environment: ["APEX_DATA_DIR": folder])
+        let secondPort = try await second.waitForListeningPort()
+        #expect(try await ApexProcess.get("http://127.0.0.1:\(secondPort)/health/ready").status == 200)
+        #expect(!second.output.contains("Creating a new PostgreSQL"), "a second start reuses the cluster")
+        #expect(second.output.contains("applied_now=0"))
+        kill(second.process.processIdentifier, SIGTERM)
+        try await second.waitForExit(timeout: 30)
+        #expect(second.process.terminationStatus == 0)
+        #expect(!postgresIsRunning(in: folder))
+    }
+
+    @Test func portInUseFailsClearlyAndLeavesNoPostgresBehind() async throws {
+        let folder = try dataFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let taken = try OccupiedPort()
+        let result = try await ApexProcess.run(["serve", "--data-dir", folder, "--port", String(taken.port)])
+        #expect(result.status != 0)
+        #expect(result.output.contains("apex: Cannot listen on 127.0.0.1:\(taken.port): the port is already in use."))
+        #expect(!postgresIsRunning(in: folder), "a failed start must stop the PostgreSQL it started")
+    }
+
+    @Test func malformedDatabaseURLExitsNonZero() async throws {
+        let result = try await ApexProcess.run(["serve"], environment: ["DATABASE_URL": "postgres://user:secret@db"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("DATABASE_URL is malformed: it names no database"))
+        #expect(!result.output.contains("secret"))
+    }
+
+    @Test func unreachableDatabaseExitsNonZeroNamingTheHost() async throws {
+        let result = try await ApexProcess.run(["serve", "--database-url", "postgres://apex@127.0.0.1:1/apex?sslmode=disable"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("apex: Cannot connect to the database at 127.0.0.1:1:"))
+    }
+
+    @Test func unusableDataFolderExitsNonZero() async throws {
+        let folder = try TestCluster.makeTemporaryFolder(prefix: "apex-serve")
+        try "keep me".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        let result = try await ApexProcess.run(["serve", "--data-dir", folder])
+        #expect(result.status != 0)
+        #expect(result.output.contains("already holds files that are not an apex database"))
+        #expect(try String(contentsOfFile: folder + "/notes.txt", encoding: .utf8) == "keep me")
+    }
+
+    @Test func missingPostgresProgramsExitNonZero() async throws {
+        let empty = try TestCluster.makeTemporaryFolder(prefix: "apex-nobin")
+        let result = try await ApexProcess.run(["serve", "--data-dir", try dataFolder()], environment: ["APEX_PG_BIN": empty])
+        #expect(result.status != 0)
+        #expect(result.output.contains("apt-get install -y postgresql"))
+    }
+
+    @Test func helpDocumentsEveryOptionAndItsVariable() async throws {
+        let result = try await ApexProcess.run(["serve", "--help"])
+        #expect(result.status == 0)
+        // Help text wraps at the terminal width; compare with whitespace runs collapsed.
+        let help = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for variable in ["APEX_HOST", "APEX_PORT", "APEX_DATA_DIR", "DATABASE_URL", "APEX_PG_BIN", "APEX_STANDARDS_DIR", "APEX_LOG_LEVEL", "APEX_LOG_FORMAT"] {
+            #expect(help.contains("env: \(variable)"), "help lacks \(variable)")
+        }
+        for flag in ["--host", "--port", "--data-dir", "--database-url", "--pg-bin", "--standards-dir", "--log-level", "--log-format"] {
+            #expect(help.contains(flag))
+        }
+    }
+
+    @Test func migrateStatusListsMigrations() async throws {
+        let folder = try dataFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pending = try await ApexProcess.run(["migrate", "--status", "--data-dir", folder])
+        #expect(pending.status == 0)
+        #expect(pending.output.contains("pending  0001_catalog_releases.sql"))
+        let applied = try await ApexProcess.run(["migrate", "--data-dir", folder])
+        #expect(applied.output.contains("Applied 1 migration(s): 0001_catalog_releases.sql") || applied.output.contains("Applied"))
+        let status = try await ApexProcess.run(["migrate", "--status", "--data-dir", folder])
+        #expect(status.output.contains("applied  0001_catalog_releases.sql"))
+        #expect(!postgresIsRunning(in: folder))
+    }
+}
