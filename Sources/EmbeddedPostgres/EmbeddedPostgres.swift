@@ -43,8 +43,13 @@ public final class EmbeddedPostgres: Sendable {
     private let binaries: PostgresBinaries
     private let runner: ProcessRunner
     private let logger: Logger
+    /// Descriptor holding the data folder's `flock`, released when the server stops.
+    private let lock: Int32
 
-    private init(clusterFolder: String, socketFolder: String, superuser: String, binaries: PostgresBinaries, runner: ProcessRunner, logger: Logger) {
+    static let lockFileName = "apex.lock"
+
+    private init(clusterFolder: String, socketFolder: String, superuser: String, binaries: PostgresBinaries, runner: ProcessRunner, lock: Int32, logger: Logger) {
+        self.lock = lock
         self.clusterFolder = clusterFolder
         self.socketFolder = socketFolder
         self.superuser = superuser
@@ -68,9 +73,36 @@ public final class EmbeddedPostgres: Sendable {
         let dataFolder = URL(fileURLWithPath: options.dataFolder).standardizedFileURL.path
         let clusterFolder = dataFolder + "/postgres"
         let fresh = try prepareDataFolder(dataFolder, cluster: clusterFolder, owner: account)
-        if let account {
-            try checkReachable(clusterFolder, account: account, runner: runner)
+        let lock = try lockDataFolder(dataFolder)
+        let socketFolder: String
+        do {
+            if let account {
+                try checkReachable(clusterFolder, account: account, runner: runner)
+            }
+            try prepareCluster(clusterFolder, fresh: fresh, options: options, binaries: binaries, runner: runner, logger: logger)
+            socketFolder = try makeSocketFolder(owner: account)
+        } catch {
+            close(lock)
+            throw error
         }
+        let server = EmbeddedPostgres(
+            clusterFolder: clusterFolder, socketFolder: socketFolder, superuser: options.superuser,
+            binaries: binaries, runner: runner, lock: lock, logger: logger
+        )
+        do {
+            try server.stopLeftoverServer()
+            try server.launch(durable: options.durable)
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    /// Runs initdb on first use; afterwards checks the cluster was made by the installed major version.
+    private static func prepareCluster(
+        _ clusterFolder: String, fresh: Bool, options: Options, binaries: PostgresBinaries, runner: ProcessRunner, logger: Logger
+    ) throws {
         let binaryVersion = try binaries.majorVersion(runner: runner)
         if fresh {
             logger.info("Creating a new PostgreSQL \(binaryVersion) cluster", metadata: ["folder": "\(clusterFolder)"])
@@ -87,19 +119,6 @@ public final class EmbeddedPostgres: Sendable {
                 throw EmbeddedPostgresError.versionMismatch(path: clusterFolder, clusterVersion: clusterVersion, binaryVersion: binaryVersion)
             }
         }
-        let socketFolder = try makeSocketFolder(owner: account)
-        let server = EmbeddedPostgres(
-            clusterFolder: clusterFolder, socketFolder: socketFolder, superuser: options.superuser,
-            binaries: binaries, runner: runner, logger: logger
-        )
-        do {
-            try server.stopLeftoverServer()
-            try server.launch(durable: options.durable)
-        } catch {
-            server.stop()
-            throw error
-        }
-        return server
     }
 
     /// Stops the server (fast shutdown: open sessions are ended, committed data is safe) and removes the socket folder.
@@ -113,6 +132,21 @@ public final class EmbeddedPostgres: Sendable {
             }
         }
         try? FileManager.default.removeItem(atPath: socketFolder)
+        close(lock)
+    }
+
+    /// One apex per data folder: a second `serve` or `migrate` on the same folder must not mistake the
+    /// first one's server for a leftover and stop it. The kernel drops the lock if apex dies.
+    private static func lockDataFolder(_ path: String) throws -> Int32 {
+        let descriptor = open(path + "/" + lockFileName, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw EmbeddedPostgresError.dataFolderNotUsable(path: path, reason: "cannot create its lock file (\(String(cString: strerror(errno))))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw EmbeddedPostgresError.dataFolderInUse(path: path)
+        }
+        return descriptor
     }
 
     // MARK: - Steps
@@ -139,17 +173,21 @@ public final class EmbeddedPostgres: Sendable {
             throw EmbeddedPostgresError.dataFolderNotUsable(path: path, reason: "it cannot be read (\(reasonText(error)))")
         }
         if entries.contains("postgres") {
-            guard fm.fileExists(atPath: cluster + "/PG_VERSION") else {
+            if fm.fileExists(atPath: cluster + "/PG_VERSION") { return false }
+            // An empty cluster folder is what a failed first initdb leaves: start over in it.
+            guard (try? fm.contentsOfDirectory(atPath: cluster))?.isEmpty == true else {
                 throw EmbeddedPostgresError.dataFolderNotACluster(path: path)
             }
-            return false
+        } else {
+            guard entries.allSatisfy({ $0 == lockFileName }) else { throw EmbeddedPostgresError.dataFolderNotACluster(path: path) }
         }
-        guard entries.isEmpty else { throw EmbeddedPostgresError.dataFolderNotACluster(path: path) }
         guard access(path, W_OK) == 0 else {
             throw EmbeddedPostgresError.dataFolderNotUsable(path: path, reason: "it is not writable")
         }
         do {
-            try fm.createDirectory(atPath: cluster, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            if !fm.fileExists(atPath: cluster) {
+                try fm.createDirectory(atPath: cluster, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            }
         } catch {
             throw EmbeddedPostgresError.dataFolderNotUsable(path: path, reason: "a folder cannot be created in it (\(reasonText(error)))")
         }

@@ -7,6 +7,7 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible, Sendable, Equ
     case dataFolderNotUsable(path: String, reason: String)
     case dataFolderNotACluster(path: String)
     case dataFolderUnreachable(path: String, account: String)
+    case dataFolderInUse(path: String)
     case versionMismatch(path: String, clusterVersion: String, binaryVersion: String)
     case unprivilegedAccountMissing(account: String)
     case commandFailed(command: String, status: Int32, output: String)
@@ -26,6 +27,8 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible, Sendable, Equ
             return "PostgreSQL runs as the unprivileged account '\(account)', which cannot reach \(path) "
                 + "(a folder above it lacks the search permission for that account). "
                 + "Choose a data folder it can reach, for example --data-dir /var/lib/apex."
+        case let .dataFolderInUse(path):
+            return "The data folder \(path) is in use by another apex process. Stop it first, or give this one another --data-dir."
         case let .versionMismatch(path, clusterVersion, binaryVersion):
             return "The database in \(path) was created by PostgreSQL \(clusterVersion), but the installed server is \(binaryVersion). "
                 + "Run the matching PostgreSQL version or upgrade the cluster with pg_upgrade."

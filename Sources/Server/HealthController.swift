@@ -26,6 +26,9 @@ struct HealthController: Sendable {
             current = try await withTimeout(.seconds(3)) { [client, migrator] in
                 try await migrator.isCurrent(on: client, logger: context.logger)
             }
+        } catch let error as MigrationError {
+            context.logger.warning("Readiness check failed", metadata: ["reason": "\(error)"])
+            throw Problem.serviceUnavailable(error.description)
         } catch {
             context.logger.warning("Readiness check failed", metadata: ["reason": "\(Database.describe(error))"])
             throw Problem.serviceUnavailable("The database is not reachable.")

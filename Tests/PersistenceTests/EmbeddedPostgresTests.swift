@@ -113,16 +113,27 @@ import Testing
         #expect(note == ["survives a restart"])
     }
 
-    @Test func stopsAServerLeftRunningByAKilledApex() async throws {
+    @Test func aSecondServerOnTheSameFolderIsRefused() async throws {
         let folder = try TestCluster.makeTemporaryFolder(prefix: "apex-data")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        // Never stopped: stands in for an apex that was killed with SIGKILL.
-        let orphan = try EmbeddedPostgres.start(options(folder), logger: logger)
-        let next = try EmbeddedPostgres.start(options(folder), logger: logger)
-        defer { next.stop() }
-        #expect(!FileManager.default.fileExists(atPath: orphan.socketPath))
-        let settings = DatabaseSettings(endpoint: .unixSocket(path: next.socketPath), username: next.superuser, database: "postgres")
+        let first = try EmbeddedPostgres.start(options(folder), logger: logger)
+        defer { first.stop() }
+        let path = URL(fileURLWithPath: folder).standardizedFileURL.path
+        #expect(throws: EmbeddedPostgresError.dataFolderInUse(path: path)) {
+            try EmbeddedPostgres.start(options(folder), logger: logger)
+        }
+        // The first server is untouched by the refused attempt.
+        let settings = DatabaseSettings(endpoint: .unixSocket(path: first.socketPath), username: first.superuser, database: "postgres")
         try await Database.probe(settings, logger: logger)
-        try? FileManager.default.removeItem(atPath: orphan.socketFolder)
+    }
+
+    @Test func anEmptyClusterFolderLeftByAFailedFirstStartIsReused() async throws {
+        let folder = try TestCluster.makeTemporaryFolder(prefix: "apex-data")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/postgres", withIntermediateDirectories: false)
+        if geteuid() == 0 { chown(folder + "/postgres", getpwnam("postgres").pointee.pw_uid, getpwnam("postgres").pointee.pw_gid) }
+        let server = try EmbeddedPostgres.start(options(folder), logger: logger)
+        server.stop()
+        #expect(FileManager.default.fileExists(atPath: folder + "/postgres/PG_VERSION"))
     }
 }

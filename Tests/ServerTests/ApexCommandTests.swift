@@ -38,6 +38,24 @@ import Testing
         #expect(!postgresIsRunning(in: folder))
     }
 
+    @Test func aServerLeftByAKilledApexIsStoppedOnTheNextStart() async throws {
+        let folder = try dataFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let killed = try ApexProcess(["serve", "--data-dir", folder, "--port", "0"])
+        _ = try await killed.waitForListeningPort()
+        kill(killed.process.processIdentifier, SIGKILL)
+        try await killed.waitForExit(timeout: 10)
+        #expect(postgresIsRunning(in: folder), "SIGKILL cannot be caught, so its PostgreSQL is left running")
+
+        let next = try ApexProcess(["serve", "--data-dir", folder, "--port", "0"])
+        let port = try await next.waitForListeningPort()
+        #expect(next.output.contains("Stopping a PostgreSQL server left running by an earlier apex"))
+        #expect(try await ApexProcess.get("http://127.0.0.1:\(port)/health/ready").status == 200)
+        next.interrupt()
+        try await next.waitForExit(timeout: 30)
+        #expect(!postgresIsRunning(in: folder))
+    }
+
     @Test func portInUseFailsClearlyAndLeavesNoPostgresBehind() async throws {
         let folder = try dataFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
