@@ -48,6 +48,7 @@ let package = Package(
             name: "Persistence",
             dependencies: [
                 "AccreditationCore",
+                "StandardsCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -77,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "apex",
             dependencies: [
-                "Server",
+                "Server", "StandardsCatalog", "AccreditationCore", "Persistence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -4,6 +4,7 @@ public import Persistence
 public import PostgresNIO
 import EmbeddedPostgres
 import Foundation
+import StandardsCatalog
 import NIOCore
 
 public enum ServerStartError: Error, CustomStringConvertible {
@@ -56,14 +57,13 @@ public enum ApexServer {
 
     /// Reaches the configured database, or starts the embedded one (creating its database on first use),
     /// runs `body`, and stops the embedded server afterwards whether `body` succeeded or not.
-    public static func withDatabase(
+    public static func withDatabase<T>(
         _ configuration: ServeConfiguration, logger: Logger,
-        _ body: (DatabaseSettings, _ embedded: Bool) async throws -> Void
-    ) async throws {
+        _ body: (DatabaseSettings, _ embedded: Bool) async throws -> T
+    ) async throws -> T {
         if let external = configuration.database {
             try await Database.probe(external, logger: logger)
-            try await body(external, false)
-            return
+            return try await body(external, false)
         }
         let options = EmbeddedPostgres.Options(dataFolder: configuration.dataFolder, binariesFolder: configuration.postgresBinaries)
         let server = try EmbeddedPostgres.start(options, logger: logger)
@@ -71,12 +71,45 @@ public enum ApexServer {
         do {
             try await Database.createIfMissing(settings, logger: logger)
             try await Database.probe(settings, logger: logger)
-            try await body(settings, true)
+            let result = try await body(settings, true)
+            server.stop()
+            return result
         } catch {
             server.stop()
             throw error
         }
-        server.stop()
+    }
+
+    /// A reachable, migrated database with a catalog store, for CLI commands that read or publish releases.
+    public static func withMigratedDatabase<T: Sendable>(
+        _ configuration: ServeConfiguration, logger: Logger,
+        _ body: @Sendable (CatalogStore) async throws -> T
+    ) async throws -> T {
+        let migrator = try Migrator.bundled()
+        return try await withDatabase(configuration, logger: logger) { settings, _ in
+            try await Database.withClient(settings, logger: logger) { client in
+                try await migrator.apply(on: client, logger: logger)
+                return try await body(CatalogStore(client: client, logger: logger))
+            }
+        }
+    }
+
+    /// Publishes every non-draft release under the standards folder (idempotent); a missing folder is
+    /// only logged, an invalid catalog stops the start.
+    static func publishStandards(from folder: String, store: CatalogStore, logger: Logger) async throws {
+        guard FileManager.default.fileExists(atPath: folder) else {
+            logger.warning("No standards folder; nothing published", metadata: ["folder": "\(folder)"])
+            return
+        }
+        for releaseFolder in try CatalogLoader.releaseFolders(under: folder) {
+            let release = try CatalogLoader.load(folder: releaseFolder)
+            guard release.status != .draft else {
+                logger.info("Skipping draft catalog release", metadata: ["release": "\(release.releaseID)"])
+                continue
+            }
+            let outcome = try await store.publish(release)
+            logger.info("Catalog release", metadata: ["release": "\(release.releaseID)", "outcome": "\(outcome.rawValue)"])
+        }
     }
 
     private static func serve(configuration: ServeConfiguration, settings: DatabaseSettings, embedded: Bool, logger: Logger) async throws {
@@ -86,6 +119,7 @@ public enum ApexServer {
         try await Database.withClient(settings, logger: logger) { client in
             let applied = try await migrator.apply(on: client, logger: logger)
             logger.info("Migrations are current", metadata: ["applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)"])
+            try await publishStandards(from: configuration.standardsFolder, store: CatalogStore(client: client, logger: logger), logger: logger)
         }
 
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
