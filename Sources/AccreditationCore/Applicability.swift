@@ -79,8 +79,13 @@ public indirect enum ApplicabilityRule: Sendable, Equatable {
 
     public struct Outcome: Sendable, Equatable {
         public let holds: Bool
-        /// Plain words: "agents include y90-microspheres", "inpatient_therapy is false (rule needs true)".
+        /// Plain words: "agents include y90-microspheres", "inpatient_therapy is false (applies when true)".
         public let explanation: String
+
+        public init(holds: Bool, explanation: String) {
+            self.holds = holds
+            self.explanation = explanation
+        }
     }
 
     public func evaluate(_ scope: PracticeScope) -> Outcome {

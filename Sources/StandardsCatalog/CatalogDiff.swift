@@ -33,6 +33,12 @@ public struct CatalogDiff: Sendable, Equatable, Encodable {
         public let field: String
         public let old: String
         public let new: String
+
+        public init(field: String, old: String, new: String) {
+            self.field = field
+            self.old = old
+            self.new = new
+        }
     }
 
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }

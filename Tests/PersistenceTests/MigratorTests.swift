@@ -33,7 +33,7 @@ import Testing
     @Test func appliesInOrderOnceAndRecordsChecksums() async throws {
         let migrator = try Migrator(folder: Self.folder(Self.twoFiles))
         #expect(migrator.migrations.map(\.version) == [1, 2])
-        try await TestDatabase.withClient(migrated: false) { client, _ in
+        try await TestDatabase.withClient(migrated: false) { client, _ async throws in
             let first = try await migrator.apply(on: client, logger: logger)
             #expect(first.map(\.fileName) == ["0001_people.sql", "0002_things.sql"])
             let second = try await migrator.apply(on: client, logger: logger)
@@ -50,7 +50,7 @@ import Testing
     @Test func statusListsAppliedAndPending() async throws {
         let one = try Migrator(folder: Self.folder(["0001_people.sql": Self.twoFiles["0001_people.sql"]!]))
         let both = try Migrator(folder: Self.folder(Self.twoFiles))
-        try await TestDatabase.withClient(migrated: false) { client, _ in
+        try await TestDatabase.withClient(migrated: false) { client, _ async throws in
             try await one.apply(on: client, logger: logger)
             let status = try await both.status(on: client, logger: logger)
             #expect(status.map(\.state) == [.applied, .pending])
@@ -64,7 +64,7 @@ import Testing
         var changedFiles = Self.twoFiles
         changedFiles["0001_people.sql"] = "CREATE TABLE people (id bigint PRIMARY KEY);"
         let changed = try Migrator(folder: Self.folder(changedFiles))
-        try await TestDatabase.withClient(migrated: false) { client, _ in
+        try await TestDatabase.withClient(migrated: false) { client, _ async throws in
             try await original.apply(on: client, logger: logger)
             await #expect(throws: MigrationError.changedAfterApply(version: 1, file: "0001_people.sql")) {
                 try await changed.apply(on: client, logger: logger)
@@ -78,7 +78,7 @@ import Testing
     @Test func refusesADatabaseMigratedByANewerBuild() async throws {
         let newer = try Migrator(folder: Self.folder(Self.twoFiles))
         let older = try Migrator(folder: Self.folder(["0001_people.sql": Self.twoFiles["0001_people.sql"]!]))
-        try await TestDatabase.withClient(migrated: false) { client, _ in
+        try await TestDatabase.withClient(migrated: false) { client, _ async throws in
             try await newer.apply(on: client, logger: logger)
             await #expect(throws: MigrationError.unknownApplied(version: 2, name: "things")) {
                 try await older.apply(on: client, logger: logger)
@@ -91,7 +91,7 @@ import Testing
             "0001_people.sql": Self.twoFiles["0001_people.sql"]!,
             "0002_broken.sql": "CREATE TABLE half (id int);\nTHIS IS NOT SQL;",
         ]))
-        try await TestDatabase.withClient(migrated: false) { client, _ in
+        try await TestDatabase.withClient(migrated: false) { client, _ async throws in
             await #expect {
                 try await migrator.apply(on: client, logger: logger)
             } throws: { error in
