@@ -109,12 +109,16 @@ public struct CatalogStore: Sendable {
         return nil
     }
 
-    public func list() async throws -> [ReleaseSummary] {
+    /// Releases ordered by id, after `cursor` (a release id) when given, at most `limit`.
+    public func list(after cursor: String? = nil, limit: Int = 1000) async throws -> [ReleaseSummary] {
         let rows = try await client.query("""
             SELECT release_id, catalog_id, version, title, to_char(effective_on, 'YYYY-MM-DD'), status, content_hash,
-                   (SELECT count(*)::int FROM jsonb_path_query(content, '$.domains[*].standards[*].indicators[*]')),
+                   jsonb_array_length(jsonb_path_query_array(content, '$.domains[*].standards[*].indicators[*]')),
                    published_at
-            FROM catalog_releases ORDER BY catalog_id, effective_on, version
+            FROM catalog_releases
+            WHERE \(cursor == nil) OR release_id > \(cursor ?? "")
+            ORDER BY release_id
+            LIMIT \(limit)
             """, logger: logger)
         var result: [ReleaseSummary] = []
         for try await (id, catalog, version, title, effective, status, hash, count, publishedAt)

@@ -2,7 +2,9 @@ public import Hummingbird
 public import Logging
 public import Persistence
 public import PostgresNIO
+import APIDefinition
 import EmbeddedPostgres
+import OpenAPIHummingbird
 import Foundation
 import StandardsCatalog
 import NIOCore
@@ -28,12 +30,16 @@ public enum ApexServer {
         client: PostgresClient,
         migrator: Migrator,
         logger: Logger
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
+        try OpenAPIDocumentController().addRoutes(to: router)
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), logger: logger)
+        try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration)
 
         return Application(
             router: router,
@@ -123,7 +129,7 @@ public enum ApexServer {
         }
 
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
-        let app = buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
+        let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as IOError where error.errnoCode == EADDRINUSE {

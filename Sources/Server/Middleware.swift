@@ -1,5 +1,6 @@
 public import Hummingbird
 import HTTPTypes
+import OpenAPIRuntime
 import Foundation
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sensible, else a new one), puts it
@@ -40,6 +41,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as ServerError {
+            throw Self.problem(for: error, context: context)
         } catch let error as HTTPError {
             if error.status == .notFound {
                 throw Problem.notFound("No route for \(request.method) \(request.uri.path).")
@@ -53,6 +56,65 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
             throw Problem.internalError
         }
+    }
+}
+
+extension ProblemMiddleware {
+    /// The OpenAPI layer wraps what went wrong: a request it could not decode is the client's fault (400,
+    /// 415); a Problem thrown by a handler keeps its status; anything else is a 500.
+    static func problem(for error: ServerError, context: Context) -> Problem {
+        if let problem = error.underlyingError as? Problem { return problem }
+        switch error.httpStatus {
+        case .unsupportedMediaType:
+            return .unsupportedMediaType
+        case let status where (400..<500).contains(status.code):
+            return Problem(status: status, type: Problem.typeBase + (status == .badRequest ? "bad-request" : "http-\(status.code)"),
+                           title: status.reasonPhrase, detail: describe(error))
+        default:
+            context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+
+    /// A client-facing account of a decoding failure: which field and why, never a Swift type dump.
+    static func describe(_ error: ServerError) -> String {
+        if let decoding = error.underlyingError as? DecodingError {
+            switch decoding {
+            case let .keyNotFound(key, context):
+                return "Missing field '\(path(context.codingPath + [key]))'."
+            case let .typeMismatch(_, context), let .valueNotFound(_, context):
+                return "Field '\(path(context.codingPath))' has the wrong type: \(context.debugDescription)"
+            case let .dataCorrupted(context):
+                return context.codingPath.isEmpty ? "The body is not valid JSON." : "Field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+            @unknown default:
+                return "The request body could not be read."
+            }
+        }
+        return error.causeDescription
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+}
+
+/// Refuses JSON bodies above the configured size before anything reads them whole.
+public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem.tooLarge(limit: limit)
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.tooLarge(limit: limit)
+        }
+        return try await next(request, context)
     }
 }
 

@@ -22,6 +22,20 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         Problem(status: .notFound, type: typeBase + "not-found", title: "Not found", detail: detail)
     }
 
+    public static func badRequest(_ detail: String) -> Problem {
+        Problem(status: .badRequest, type: typeBase + "bad-request", title: "Bad request", detail: detail)
+    }
+
+    public static let unsupportedMediaType = Problem(
+        status: .unsupportedMediaType, type: typeBase + "unsupported-media-type", title: "Unsupported media type",
+        detail: "Send the request body as application/json."
+    )
+
+    public static func tooLarge(limit: Int) -> Problem {
+        Problem(status: .contentTooLarge, type: typeBase + "too-large", title: "Request body too large",
+                detail: "Request bodies are limited to \(limit) bytes.")
+    }
+
     public static func serviceUnavailable(_ detail: String) -> Problem {
         Problem(status: .serviceUnavailable, type: typeBase + "not-ready", title: "Service not ready", detail: detail)
     }

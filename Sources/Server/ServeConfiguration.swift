@@ -15,6 +15,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var standardsFolder: String = "Standards"
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// Largest JSON request body accepted; uploads have their own limit.
+    public var jsonBodyLimit: Int = 1 << 20
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 

@@ -15,7 +15,7 @@ import Testing
             var configuration = ServeConfiguration()
             configuration.port = 0
             let client = PostgresClient(configuration: database.settings.clientConfiguration, backgroundLogger: TestCluster.logger)
-            let app = ApexServer.buildApplication(
+            let app = try ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger
             )
             try await app.test(.live, body)

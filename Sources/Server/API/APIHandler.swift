@@ -1,0 +1,40 @@
+import APIDefinition
+import Foundation
+import Logging
+import OpenAPIRuntime
+import Persistence
+
+/// Implements the operations of `openapi.yaml`. Each operation is thin: read the input, ask the domain or
+/// a store, map the answer to the generated response type. Areas live in extensions, one file each.
+struct APIHandler: APIProtocol {
+    let catalog: CatalogStore
+    let logger: Logger
+
+    static let configuration = Configuration(
+        jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    )
+
+    /// The generated code does not enforce `minimum`/`maximum`; page sizes are checked here.
+    static func pageSize(_ limit: Int?) throws -> Int {
+        let limit = limit ?? 50
+        guard (1...200).contains(limit) else { throw Problem.badRequest("limit must be from 1 to 200.") }
+        return limit
+    }
+}
+
+/// Opaque cursors: the last key of a page, base64url-encoded so clients do not build them.
+enum PageCursor {
+    static func encode(_ key: String) -> String {
+        Data(key.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) throws -> String {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8) else {
+            throw Problem.badRequest("The cursor is not one this server handed out.")
+        }
+        return key
+    }
+}

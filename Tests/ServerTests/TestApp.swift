@@ -1,0 +1,46 @@
+import AccreditationCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Persistence
+import PostgresNIO
+import Server
+import StandardsCatalog
+import TestSupport
+
+/// The real application on a fresh test database, driven over real HTTP (`.live`).
+enum TestApp {
+    static let standards = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Standards").path
+
+    static func run(
+        publish releases: [CatalogRelease] = [],
+        configure: @Sendable (inout ServeConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with { database in
+            var configuration = ServeConfiguration()
+            configuration.port = 0
+            configure(&configuration)
+            if !releases.isEmpty {
+                try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
+                    let store = CatalogStore(client: client, logger: TestCluster.logger)
+                    for release in releases { _ = try await store.publish(release) }
+                }
+            }
+            let client = PostgresClient(configuration: database.settings.clientConfiguration, backgroundLogger: TestCluster.logger)
+            let app = try ApexServer.buildApplication(
+                configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger
+            )
+            try await app.test(.live, body)
+        }
+    }
+
+    static let rptRelease: CatalogRelease = try! CatalogLoader.load(folder: standards + "/apex-rpt/2026.1")
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+    }
+}
