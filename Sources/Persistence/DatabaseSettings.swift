@@ -17,6 +17,9 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// When set, every session runs as this role (`apex_service`): the login role migrates, the service
+    /// role works, and cannot touch the history.
+    public var sessionRole: String?
 
     public init(endpoint: Endpoint, username: String, password: String? = nil, database: String, tls: TLSMode = .disable) {
         self.endpoint = endpoint
@@ -86,6 +89,13 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
     }
 
+    /// The same server and login, working as the service role.
+    public var asService: DatabaseSettings {
+        var copy = self
+        copy.sessionRole = "apex_service"
+        return copy
+    }
+
     public func with(database: String) -> DatabaseSettings {
         var copy = self
         copy.database = database
@@ -106,6 +116,9 @@ public struct DatabaseSettings: Sendable, Equatable {
             configuration = .init(unixSocketPath: path, username: username, password: password, database: database)
         }
         configuration.options.connectTimeout = .seconds(5)
+        if let sessionRole {
+            configuration.options.additionalStartupParameters = [("role", sessionRole)]
+        }
         return configuration
     }
 }

@@ -80,10 +80,10 @@ struct NodeReader {
         return value
     }
 
-    /// Text that must match `pattern` (a regular expression anchored at both ends).
-    func text(_ node: Node?, _ what: String, matching pattern: String, example: String) -> String? {
+    /// Text that must have the given shape.
+    func text(_ node: Node?, _ what: String, matching shape: Patterns.Shape, example: String) -> String? {
         guard let value = text(node, what) else { return nil }
-        guard value.wholeMatch(of: try! Regex(pattern)) != nil else {
+        guard shape(value[...]) else {
             report(node, "\(what) '\(value)' is not in the form \(example)")
             return nil
         }
@@ -148,7 +148,7 @@ struct NodeReader {
         }
         var result: [String: Double] = [:]
         for (key, value) in mapping {
-            guard let name = text(key, "a threshold name", matching: "[a-z][a-z0-9_]*", example: "dis_max_half_life_days"),
+            guard let name = text(key, "a threshold name", matching: Patterns.thresholdName, example: "dis_max_half_life_days"),
                   let number = number(value, "threshold '\(key.string ?? "")'") else { continue }
             result[name] = number
         }

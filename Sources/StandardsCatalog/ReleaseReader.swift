@@ -15,17 +15,53 @@ struct ReleaseHeader {
     var releaseID: String { CatalogRelease.releaseID(id: id, version: version) }
 }
 
+/// The shapes of codes and ids, checked by hand: they run for every indicator, and Swift's Regex is
+/// too slow for a 10,000-indicator catalog.
 enum Patterns {
-    static let catalogID = "[a-z][a-z0-9]*(-[a-z0-9]+)*"
-    static let version = "[0-9]{4}\\.[0-9]+"
-    static let releaseID = catalogID + "@" + version
-    static let slug = "[a-z0-9]+(-[a-z0-9]+)*"
-    static let date = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    static let domainCode = "[A-Z]{2,4}"
-    static let standardCode = "[A-Z]{2,4}\\.[0-9]+"
-    static let indicatorCode = "[A-Z]{2,4}-[0-9]{2,3}"
-    static let jurisdiction = "US-[A-Z]{2}"
-    static let apexStandard = "S[1-9][0-9]?"
+    typealias Shape = @Sendable (Substring) -> Bool
+
+    static func upper(_ c: Character) -> Bool { c.isASCII && c.isUppercase }
+    static func lower(_ c: Character) -> Bool { c.isASCII && c.isLowercase }
+    static func digit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+    static func digits(_ s: Substring, _ range: ClosedRange<Int>) -> Bool { range.contains(s.count) && s.allSatisfy(digit) }
+
+    /// `[a-z0-9]+(-[a-z0-9]+)*`
+    static let slug: Shape = { s in
+        !s.isEmpty && s.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { lower($0) || digit($0) }
+        }
+    }
+    static let catalogID: Shape = { s in s.first.map(lower) == true && slug(s) }
+    static let version: Shape = { s in
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && digits(parts[0], 4...4) && digits(parts[1], 1...9)
+    }
+    static let releaseID: Shape = { s in
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && catalogID(parts[0]) && version(parts[1])
+    }
+    static let date: Shape = { s in
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 3 && digits(parts[0], 4...4) && digits(parts[1], 2...2) && digits(parts[2], 2...2)
+    }
+    static let domainCode: Shape = { s in (2...4).contains(s.count) && s.allSatisfy(upper) }
+    static let standardCode: Shape = { s in
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && domainCode(parts[0]) && digits(parts[1], 1...3)
+    }
+    static let indicatorCode: Shape = { s in
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 2 && domainCode(parts[0]) && digits(parts[1], 2...3)
+    }
+    /// An Agreement State: `US-XX`.
+    static let jurisdiction: Shape = { s in s.hasPrefix("US-") && s.count == 5 && s.dropFirst(3).allSatisfy(upper) }
+    /// A regulator: `US-NRC` or an Agreement State.
+    static let regulator: Shape = { s in s == "US-NRC" || jurisdiction(s) }
+    static let apexStandard: Shape = { s in s.first == "S" && digits(s.dropFirst(), 1...2) && s.dropFirst().first != "0" }
+    static let thresholdName: Shape = { s in s.first.map(lower) == true && s.allSatisfy { lower($0) || digit($0) || $0 == "_" } }
+    static let url: Shape = { s in
+        (s.hasPrefix("https://") || s.hasPrefix("http://")) && s.count > 8 && !s.contains(where: \.isWhitespace)
+    }
 }
 
 struct ReleaseReader {
@@ -100,7 +136,7 @@ struct ReleaseReader {
                   let title = reader.text(fields["title"], "reference 'title'"),
                   let publisher = reader.text(fields["publisher"], "reference 'publisher'"),
                   let year = reader.integer(fields["year"], "reference 'year'", in: 1900...2100),
-                  let url = reader.text(fields["url"], "reference 'url'", matching: "https?://\\S+", example: "https://…") else { return nil }
+                  let url = reader.text(fields["url"], "reference 'url'", matching: Patterns.url, example: "https://…") else { return nil }
             if let first = seen[id] {
                 reader.report(fields["id"], "duplicate reference id '\(id)' (first defined at \(first.short))")
             } else {

@@ -23,7 +23,7 @@ public enum ScopeLoader {
         let sites = fields["site_count"].map { reader.integer($0, "'site_count'", in: 1...1000) } ?? 1
         let uses = fields["licensed_use_types"].map { reader.integer($0, "'licensed_use_types'", in: 1...20) } ?? 1
         let jurisdiction = fields["jurisdiction"].map {
-            reader.text($0, "'jurisdiction'", matching: "US-(NRC|[A-Z]{2})", example: "US-NRC or US-NC")
+            reader.text($0, "'jurisdiction'", matching: Patterns.regulator, example: "US-NRC or US-NC")
         } ?? "US-NRC"
         guard let agents, let inpatient, let dosimetry, let sites, let uses, let jurisdiction else { return nil }
         return PracticeScope(agents: Set(agents), inpatientTherapy: inpatient, patientSpecificDosimetry: dosimetry,

@@ -113,9 +113,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pending = try await ApexProcess.run(["migrate", "--status", "--data-dir", folder])
         #expect(pending.status == 0)
-        #expect(pending.output.contains("pending  0001_catalog_releases.sql"))
+        #expect(pending.output.contains("pending  0002_workflow.sql"))
         let applied = try await ApexProcess.run(["migrate", "--data-dir", folder])
-        #expect(applied.output.contains("Applied 1 migration(s): 0001_catalog_releases.sql") || applied.output.contains("Applied"))
+        #expect(applied.output.contains("Applied 2 migration(s): 0001_catalog_releases.sql, 0002_workflow.sql"))
         let status = try await ApexProcess.run(["migrate", "--status", "--data-dir", folder])
         #expect(status.output.contains("applied  0001_catalog_releases.sql"))
         #expect(!postgresIsRunning(in: folder))

@@ -1,0 +1,103 @@
+/// Who acts. Practice roles see their own practice; surveyors see applications they accepted; staff and
+/// administrators see everything; `system` is the scheduler firing timers.
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    case practiceAdmin = "practice-admin"
+    case practiceContributor = "practice-contributor"
+    case surveyor
+    case staff
+    case administrator
+    case system
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A surveyor's discipline; every survey team needs one of each of the first two.
+public enum Discipline: String, Sendable, Codable, CaseIterable {
+    case radiationOncologist = "radiation-oncologist"
+    case medicalPhysicist = "medical-physicist"
+}
+
+/// One row of a lifecycle table: from which states an action leads where, who may fire it, the rules
+/// that must hold, and what else happens in the same transaction.
+public struct Transition<State: WorkflowState, Action: WorkflowAction>: Sendable {
+    public let from: [State]
+    public let action: Action
+    public let to: State
+    public let roles: Set<Role>
+    public let guards: [Guard]
+    public let effects: [Effect]
+
+    public init(_ from: [State], _ action: Action, _ to: State, roles: Set<Role>, guards: [Guard] = [], effects: [Effect] = []) {
+        self.from = from
+        self.action = action
+        self.to = to
+        self.roles = roles
+        self.guards = guards
+        self.effects = effects
+    }
+}
+
+public protocol WorkflowState: RawRepresentable, CaseIterable, Hashable, Sendable, Codable where RawValue == String {}
+public protocol WorkflowAction: RawRepresentable, CaseIterable, Hashable, Sendable, Codable where RawValue == String {}
+
+/// Why a transition was refused. Each case maps to a distinct API answer (404/403/409/422).
+public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownAction(String)
+    case notAllowedInState(action: String, state: String)
+    case roleNotAllowed(action: String, role: Role)
+    case guardFailed(Guard, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownAction(action): "Unknown action '\(action)'."
+        case let .notAllowedInState(action, state): "Action '\(action)' is not possible in state '\(state)'."
+        case let .roleNotAllowed(action, role): "Role '\(role.rawValue)' may not fire '\(action)'."
+        case let .guardFailed(rule, reason): "Guard '\(rule.rawValue)' refused: \(reason)"
+        }
+    }
+}
+
+/// A lifecycle declared as data. Code asks the table; it never sets a state the table does not list.
+public struct StateMachine<State: WorkflowState, Action: WorkflowAction>: Sendable {
+    public let name: String
+    public let initial: State
+    public let finals: Set<State>
+    public let transitions: [Transition<State, Action>]
+
+    public init(name: String, initial: State, finals: Set<State>, transitions: [Transition<State, Action>]) {
+        self.name = name
+        self.initial = initial
+        self.finals = finals
+        self.transitions = transitions
+    }
+
+    public func transition(from state: State, action: Action) -> Transition<State, Action>? {
+        transitions.first { $0.action == action && $0.from.contains(state) }
+    }
+
+    public func available(from state: State, role: Role) -> [Transition<State, Action>] {
+        transitions.filter { $0.from.contains(state) && $0.roles.contains(role) }
+    }
+
+    /// Decides whether `role` may fire `action` from `state` given `facts`; the first failing guard names itself.
+    public func decide(from state: State, action: Action, role: Role, facts: GuardFacts) -> Result<Transition<State, Action>, Refusal> {
+        guard let transition = transition(from: state, action: action) else {
+            return .failure(.notAllowedInState(action: action.rawValue, state: state.rawValue))
+        }
+        guard transition.roles.contains(role) else {
+            return .failure(.roleNotAllowed(action: action.rawValue, role: role))
+        }
+        for rule in transition.guards {
+            let outcome = rule.check(facts)
+            if !outcome.holds { return .failure(.guardFailed(rule, reason: outcome.reason)) }
+        }
+        return .success(transition)
+    }
+
+    /// The guards a transition needs, so callers load only the facts those guards read.
+    public func guards(from state: State, action: Action) -> [Guard] {
+        transition(from: state, action: action)?.guards ?? []
+    }
+
+    public func action(named name: String) -> Action? { Action(rawValue: name) }
+}

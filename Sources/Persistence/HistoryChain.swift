@@ -1,0 +1,112 @@
+public import AccreditationCore
+public import Foundation
+public import Logging
+public import PostgresNIO
+import Crypto
+
+/// Reads and verifies the per-application hash chains of `history_events`.
+public struct HistoryChain: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public struct Break: Sendable, Equatable, CustomStringConvertible {
+        public let applicationID: UUID
+        public let eventID: Int64
+        public let seq: Int
+        public let problem: String
+        public var description: String { "application \(applicationID): event \(eventID) (#\(seq)) \(problem)" }
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var applications = 0
+        public var events = 0
+        /// The first broken link of each chain that has one.
+        public var breaks: [Break] = []
+        public var isIntact: Bool { breaks.isEmpty }
+    }
+
+    public func events(of application: UUID) async throws -> [HistoryEvent] {
+        var events: [HistoryEvent] = []
+        try await stream(application: application) { events.append($0) }
+        return events
+    }
+
+    /// Recomputes every hash in order, per application; a chain is broken where a hash does not match its
+    /// content, a link does not name its predecessor, or a sequence number is missing (a deleted row).
+    public func verify(application: UUID? = nil) async throws -> Report {
+        var report = Report()
+        var current: UUID?
+        var expectedSeq = 1
+        var previousHash = HistoryEvent.genesisHash
+        var broken = false
+        try await stream(application: application) { event in
+            report.events += 1
+            if event.applicationID != current {
+                current = event.applicationID
+                report.applications += 1
+                expectedSeq = 1
+                previousHash = HistoryEvent.genesisHash
+                broken = false
+            }
+            guard !broken else { return }
+            let problem: String?
+            if event.seq != expectedSeq {
+                problem = "follows #\(expectedSeq - 1): \(event.seq - expectedSeq) event(s) before it are missing"
+            } else if event.prevHash != previousHash {
+                problem = "does not link to the event before it"
+            } else if Self.hash(event) != event.hash {
+                problem = "does not match its hash: the row was changed"
+            } else {
+                problem = nil
+            }
+            if let problem {
+                report.breaks.append(Break(applicationID: event.applicationID, eventID: event.id, seq: event.seq, problem: problem))
+                broken = true
+            }
+            expectedSeq = event.seq + 1
+            previousHash = event.hash
+        }
+        return report
+    }
+
+    static func hash(_ event: HistoryEvent) -> String {
+        let digest = SHA256.hash(data: HistoryEvent.hashInput(
+            applicationID: event.applicationID, seq: event.seq, occurredAtMicros: event.occurredAtMicros, actorID: event.actorID,
+            actorRole: event.actorRole, machine: event.machine, subjectID: event.subjectID, action: event.action,
+            fromState: event.fromState, toState: event.toState, reason: event.reason, payload: event.payload, prevHash: event.prevHash
+        ))
+        return hex(digest)
+    }
+
+    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func stream(application: UUID?, _ body: (HistoryEvent) throws -> Void) async throws {
+        let rows = try await client.query("""
+            SELECT id, application_id, seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, actor_id, actor_role, machine,
+                   subject_id, action, from_state, to_state, reason, payload, prev_hash, hash
+            FROM history_events
+            WHERE \(application == nil) OR application_id = \(application ?? UUID())
+            ORDER BY application_id, seq
+            """, logger: logger)
+        for try await (id, app, seq, micros, actor, role, machine, subject, action, from, to, reason, payload, prev, hash)
+            in rows.decode((Int64, UUID, Int, Int64, UUID?, String, String, UUID, String, String?, String, String, String, String, String).self) {
+            try body(HistoryEvent(id: id, applicationID: app, seq: seq, occurredAtMicros: micros, actorID: actor, actorRole: role,
+                                  machine: machine, subjectID: subject, action: action, fromState: from, toState: to, reason: reason,
+                                  payload: payload, prevHash: prev, hash: hash))
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import AccreditationCore
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import StandardsCatalog
+import Synchronization
+
+/// The application row a transition works under (locked `FOR UPDATE` for the whole transaction, which also
+/// serialises that application's history chain).
+struct ApplicationRow: Sendable {
+    let id: UUID
+    let practiceID: UUID
+    let releaseID: String
+    let termYears: Int
+    let scope: PracticeScope
+    let state: String
+    let version: Int
+    let appealDeadline: Date?
+}
+
+/// Catalog releases never change once published, so their decoded content is kept in memory.
+final class ReleaseCache: Sendable {
+    static let shared = ReleaseCache()
+    private let releases = Mutex<[String: CatalogRelease]>([:])
+
+    func release(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> CatalogRelease {
+        if let cached = releases.withLock({ $0[id] }) { return cached }
+        let rows = try await connection.query("SELECT content::text FROM catalog_releases WHERE release_id = \(id)", logger: logger)
+        for try await content in rows.decode(String.self) {
+            let release = try CanonicalForm.decode(Data(content.utf8))
+            releases.withLock { $0[id] = release }
+            return release
+        }
+        throw WorkflowError.notFound("Catalog release \(id)")
+    }
+}
+
+/// Runs one transition inside the caller's transaction: lock, check the version, gather the facts the
+/// guards need, ask the table, write the new state, run the effects and append the history event.
+struct TransitionEngine {
+    let connection: PostgresConnection
+    let logger: Logger
+    let clock: any WorkflowClock
+    let settings: WorkflowSettings
+
+    var now: Date { clock.now() }
+
+    func lockApplication(_ id: UUID) async throws -> ApplicationRow {
+        let rows = try await connection.query("""
+            SELECT practice_id, release_id, term_years, scope::text, state, version, appeal_deadline
+            FROM applications WHERE id = \(id) FOR UPDATE
+            """, logger: logger)
+        for try await (practice, release, term, scope, state, version, deadline) in rows.decode((UUID, String, Int, String, String, Int, Date?).self) {
+            return ApplicationRow(id: id, practiceID: practice, releaseID: release, termYears: term,
+                                  scope: try JSONDecoder().decode(PracticeScope.self, from: Data(scope.utf8)),
+                                  state: state, version: version, appealDeadline: deadline)
+        }
+        throw WorkflowError.notFound("Application \(id)")
+    }
+
+    /// `table` names a table with `id`, `state`, `version` (and `application_id` unless it is `applications`).
+    func fire<State, Action>(
+        _ machine: StateMachine<State, Action>, table: String, subjectID: UUID, action: Action, actor: Actor,
+        expectedVersion: Int?, reason: String, payload: [String: String],
+        extraFacts: (inout GuardFacts) async throws -> Void = { _ in }
+    ) async throws -> (fired: Fired, transition: Transition<State, Action>, application: ApplicationRow) {
+        let applicationID: UUID
+        if table == "applications" {
+            applicationID = subjectID
+        } else {
+            applicationID = try await owningApplication(table: table, id: subjectID)
+        }
+        let application = try await lockApplication(applicationID)
+        var (stateName, version) = (application.state, application.version)
+        if table != "applications" {
+            (stateName, version) = try await lockSubject(table: table, id: subjectID)
+        }
+        if let expectedVersion, expectedVersion != version {
+            throw WorkflowError.stale(expected: expectedVersion, current: version)
+        }
+        guard let state = State(rawValue: stateName) else {
+            throw WorkflowError.invalid("Stored state '\(stateName)' is not a \(machine.name) state.")
+        }
+        var facts = try await gatherFacts(for: machine.guards(from: state, action: action), application: application, actor: actor)
+        try await extraFacts(&facts)
+        let transition: Transition<State, Action>
+        switch machine.decide(from: state, action: action, role: actor.role, facts: facts) {
+        case let .success(found): transition = found
+        case let .failure(refusal): throw WorkflowError.refused(refusal)
+        }
+        let updated = try await connection.query("""
+            UPDATE \(unescaped: table) SET state = \(transition.to.rawValue), version = version + 1
+            WHERE id = \(subjectID) AND version = \(version) RETURNING version
+            """, logger: logger)
+        var newVersion = version + 1
+        for try await stored in updated.decode(Int.self) { newVersion = stored }
+        if table != "applications" {
+            // Any change under an application counts as a change of the application.
+            _ = try await connection.query("UPDATE applications SET updated_at = \(now) WHERE id = \(applicationID)", logger: logger)
+        } else {
+            _ = try await connection.query("UPDATE applications SET updated_at = \(now) WHERE id = \(applicationID)", logger: logger)
+        }
+        try await appendHistory(applicationID: applicationID, actor: actor, machine: machine.name, subjectID: subjectID,
+                                action: action.rawValue, from: state.rawValue, to: transition.to.rawValue, reason: reason, payload: payload)
+        return (Fired(state: transition.to.rawValue, version: newVersion), transition, application)
+    }
+
+    private func owningApplication(table: String, id: UUID) async throws -> UUID {
+        let rows = try await connection.query("SELECT application_id FROM \(unescaped: table) WHERE id = \(id)", logger: logger)
+        for try await owner in rows.decode(UUID.self) { return owner }
+        throw WorkflowError.notFound("\(table.replacingOccurrences(of: "_", with: " ")) record \(id)")
+    }
+
+    private func lockSubject(table: String, id: UUID) async throws -> (String, Int) {
+        let rows = try await connection.query("SELECT state, version FROM \(unescaped: table) WHERE id = \(id) FOR UPDATE", logger: logger)
+        for try await row in rows.decode((String, Int).self) { return row }
+        throw WorkflowError.notFound("Record \(id)")
+    }
+
+    // MARK: - Facts
+
+    func gatherFacts(for guards: [Guard], application: ApplicationRow, actor: Actor) async throws -> GuardFacts {
+        var facts = GuardFacts()
+        facts.now = now
+        let needsIndicators: Set<Guard> = [.everyApplicableIndicatorAnswered, .levelOneEvidenceUploaded, .everyApplicableIndicatorScored, .levelOneCompliant]
+        if guards.contains(where: needsIndicators.contains) {
+            facts.indicators = try await indicatorProgress(application)
+        }
+        if guards.contains(.surveyTeamComplete) {
+            let rows = try await connection.query("""
+                SELECT p.discipline FROM assignments a JOIN people p ON p.id = a.surveyor_id
+                WHERE a.application_id = \(application.id) AND a.state = 'accepted'
+                """, logger: logger)
+            for try await discipline in rows.decode(String.self) {
+                if let value = Discipline(rawValue: discipline) { facts.acceptedTeam.append(value) }
+            }
+        }
+        if guards.contains(.deciderIsNotSurveyor), let person = actor.id {
+            let rows = try await connection.query("""
+                SELECT 1 FROM assignments WHERE application_id = \(application.id) AND surveyor_id = \(person) AND state <> 'declined'
+                """, logger: logger)
+            for try await _ in rows { facts.actorIsSurveyorOnApplication = true }
+        }
+        facts.appealDeadline = application.appealDeadline
+        return facts
+    }
+
+    func applicableIndicators(_ application: ApplicationRow) async throws -> [ApplicabilityDecision] {
+        let release = try await ReleaseCache.shared.release(application.releaseID, on: connection, logger: logger)
+        return release.applicability(for: application.scope).filter(\.applies)
+    }
+
+    func indicatorProgress(_ application: ApplicationRow) async throws -> [GuardFacts.IndicatorProgress] {
+        let applicable = try await applicableIndicators(application)
+        var responded = Set<String>()
+        for try await code in try await connection.query(
+            "SELECT indicator_code FROM responses WHERE application_id = \(application.id)", logger: logger
+        ).decode(String.self) { responded.insert(code) }
+        var evidence: [String: Int] = [:]
+        for try await (code, count) in try await connection.query("""
+            SELECT l.indicator_code, count(*)::int FROM evidence_links l JOIN evidence_documents d ON d.id = l.document_id
+            WHERE d.application_id = \(application.id) AND d.state <> 'superseded' GROUP BY l.indicator_code
+            """, logger: logger).decode((String, Int).self) { evidence[code] = count }
+        var scores: [String: ScoreValue] = [:]
+        for try await (code, value) in try await connection.query(
+            "SELECT indicator_code, value FROM scores WHERE application_id = \(application.id)", logger: logger
+        ).decode((String, String).self) { scores[code] = ScoreValue(rawValue: value) }
+        return applicable.map { decision in
+            let indicator = decision.indicator.indicator
+            return GuardFacts.IndicatorProgress(code: indicator.code, level: indicator.level, hasResponse: responded.contains(indicator.code),
+                                                evidenceCount: evidence[indicator.code] ?? 0, score: scores[indicator.code])
+        }
+    }
+
+    // MARK: - History
+
+    /// Appends one event to the application's chain. The caller holds the application row lock.
+    func appendHistory(applicationID: UUID, actor: Actor, machine: String, subjectID: UUID, action: String,
+                       from: String?, to: String, reason: String, payload: [String: String]) async throws {
+        var seq = 1
+        var prevHash = HistoryEvent.genesisHash
+        for try await (last, hash) in try await connection.query("""
+            SELECT seq, hash FROM history_events WHERE application_id = \(applicationID) ORDER BY seq DESC LIMIT 1
+            """, logger: logger).decode((Int, String).self) {
+            seq = last + 1
+            prevHash = hash
+        }
+        let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
+        let payloadText = Self.canonicalJSON(payload)
+        let hash = Self.sha256Hex(HistoryEvent.hashInput(
+            applicationID: applicationID, seq: seq, occurredAtMicros: micros, actorID: actor.id, actorRole: actor.role.rawValue,
+            machine: machine, subjectID: subjectID, action: action, fromState: from, toState: to, reason: reason,
+            payload: payloadText, prevHash: prevHash
+        ))
+        _ = try await connection.query("""
+            INSERT INTO history_events (application_id, seq, occurred_at, actor_id, actor_role, machine, subject_id, action,
+                                        from_state, to_state, reason, payload, prev_hash, hash)
+            VALUES (\(applicationID), \(seq), timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(actor.id), \(actor.role.rawValue),
+                    \(machine), \(subjectID), \(action), \(from), \(to), \(reason), \(payloadText), \(prevHash), \(hash))
+            """, logger: logger)
+    }
+
+    static func canonicalJSON(_ payload: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(payload)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: - Timers
+
+    func addTimer(applicationID: UUID, machine: String, subjectID: UUID, action: String, due: Date) async throws {
+        _ = try await connection.query("""
+            INSERT INTO timers (application_id, machine, subject_id, action, due_at)
+            VALUES (\(applicationID), \(machine), \(subjectID), \(action), \(due))
+            """, logger: logger)
+    }
+
+    func cancelTimers(subjectID: UUID, action: String) async throws {
+        _ = try await connection.query("""
+            UPDATE timers SET fired_at = \(now), outcome = 'cancelled'
+            WHERE subject_id = \(subjectID) AND action = \(action) AND fired_at IS NULL
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,267 @@
+public import AccreditationCore
+public import Foundation
+import PostgresNIO
+
+/// The records practices, surveyors and staff work on under an application, and their lifecycles.
+extension WorkflowStore {
+    // MARK: - Self-assessment
+
+    /// Records (or replaces) the practice's response to one applicable indicator. Only while the
+    /// self-assessment is open or revisions were requested.
+    public func respond(application id: UUID, indicator code: String, answer: String, actor: Actor) async throws {
+        guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
+        try await transaction { engine in
+            let application = try await engine.lockApplication(id)
+            try Self.requireState(application, in: [.selfAssessment, .revisionsRequested], doing: "answer the self-assessment")
+            try await Self.requireApplicable(code, application, engine)
+            guard let person = actor.id else { throw WorkflowError.invalid("Responses are made by people.") }
+            _ = try await engine.connection.query("""
+                INSERT INTO responses (application_id, indicator_code, answer, responded_by, responded_at)
+                VALUES (\(id), \(code), \(answer), \(person), \(engine.now))
+                ON CONFLICT (application_id, indicator_code) DO UPDATE SET answer = excluded.answer, responded_by = excluded.responded_by, responded_at = excluded.responded_at
+                """, logger: logger)
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: "response", subjectID: id, action: "respond",
+                                           from: nil, to: "answered", reason: "", payload: ["indicator": code])
+        }
+    }
+
+    // MARK: - Evidence
+
+    /// Records an evidence document (its bytes are already stored by digest) backing one or more indicators.
+    /// With `supersedes`, the earlier version moves to `superseded` in the same transaction.
+    public func addEvidence(application id: UUID, _ metadata: EvidenceMetadata, indicators: [String], actor: Actor,
+                            supersedes previous: UUID? = nil) async throws -> UUID {
+        guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
+        guard metadata.sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, metadata.byteCount > 0 else {
+            throw WorkflowError.invalid("Evidence needs the SHA-256 and size of a non-empty file.")
+        }
+        return try await transaction { engine in
+            let application = try await engine.lockApplication(id)
+            try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
+                                                    .visitScheduled, .visitCompleted, .correctiveActionDue],
+                                  doing: "add evidence")
+            for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
+            guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
+            let documentID = UUID()
+            _ = try await engine.connection.query("""
+                INSERT INTO evidence_documents (id, application_id, title, kind, as_of, sha256, byte_count, media_type, file_name,
+                                                state, supersedes_id, uploaded_by, uploaded_at)
+                VALUES (\(documentID), \(id), \(metadata.title), \(metadata.kind.rawValue), \(metadata.asOf)::date, \(metadata.sha256),
+                        \(metadata.byteCount), \(metadata.mediaType), \(metadata.fileName), \(Workflows.evidence.initial.rawValue),
+                        \(previous), \(person), \(engine.now))
+                """, logger: logger)
+            for code in Set(indicators).sorted() {
+                _ = try await engine.connection.query("INSERT INTO evidence_links (document_id, indicator_code) VALUES (\(documentID), \(code))", logger: logger)
+            }
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: Workflows.evidence.name, subjectID: documentID,
+                                           action: "upload", from: nil, to: Workflows.evidence.initial.rawValue, reason: "",
+                                           payload: ["sha256": metadata.sha256, "indicators": Set(indicators).sorted().joined(separator: ","),
+                                                     "supersedes": previous?.uuidString ?? ""])
+            if let previous {
+                _ = try await engine.fire(Workflows.evidence, table: "evidence_documents", subjectID: previous, action: .supersede,
+                                          actor: actor, expectedVersion: nil, reason: "New version \(documentID)", payload: [:])
+            }
+            return documentID
+        }
+    }
+
+    @discardableResult
+    public func fire(_ action: Workflows.EvidenceAction, evidence id: UUID, actor: Actor, expectedVersion: Int?, reason: String = "") async throws -> Fired {
+        try await transaction { engine in
+            try await engine.fire(Workflows.evidence, table: "evidence_documents", subjectID: id, action: action, actor: actor,
+                                  expectedVersion: expectedVersion, reason: reason, payload: [:]).fired
+        }
+    }
+
+    // MARK: - Surveyor assignments
+
+    /// Proposes a surveyor for the survey team. Refused, naming the reason, when the surveyor is affiliated
+    /// with the practice or any facility of its network.
+    public func proposeAssignment(application id: UUID, surveyor: UUID, actor: Actor) async throws -> UUID {
+        guard [.staff, .administrator].contains(actor.role) else {
+            throw WorkflowError.refused(.roleNotAllowed(action: "propose-assignment", role: actor.role))
+        }
+        return try await transaction { engine in
+            let application = try await engine.lockApplication(id)
+            let conflicts = try await Self.conflicts(surveyor: surveyor, practice: application.practiceID, engine)
+            var facts = GuardFacts()
+            facts.conflicts = conflicts
+            let outcome = Guard.noConflictOfInterest.check(facts)
+            guard outcome.holds else { throw WorkflowError.refused(.guardFailed(.noConflictOfInterest, reason: outcome.reason)) }
+            var discipline: String?
+            for try await value in try await engine.connection.query(
+                "SELECT discipline FROM people WHERE id = \(surveyor) AND role = 'surveyor'", logger: logger
+            ).decode(String?.self) { discipline = value }
+            guard discipline != nil else { throw WorkflowError.notFound("Surveyor \(surveyor)") }
+            let assignmentID = UUID()
+            _ = try await engine.connection.query("""
+                INSERT INTO assignments (id, application_id, surveyor_id, state, created_at)
+                VALUES (\(assignmentID), \(id), \(surveyor), \(Workflows.assignment.initial.rawValue), \(engine.now))
+                """, logger: logger)
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: Workflows.assignment.name, subjectID: assignmentID,
+                                           action: "propose", from: nil, to: Workflows.assignment.initial.rawValue, reason: "",
+                                           payload: ["surveyor": surveyor.uuidString])
+            return assignmentID
+        }
+    }
+
+    /// Accepting needs the signed conflict-of-interest attestation (its text is kept) and, checked again,
+    /// no affiliation with the practice.
+    @discardableResult
+    public func fire(_ action: Workflows.AssignmentAction, assignment id: UUID, actor: Actor, expectedVersion: Int?,
+                     attestation: String? = nil, reason: String = "") async throws -> Fired {
+        try await transaction { engine in
+            var surveyor: UUID?
+            for try await value in try await engine.connection.query("SELECT surveyor_id FROM assignments WHERE id = \(id)", logger: logger).decode(UUID.self) {
+                surveyor = value
+            }
+            guard let surveyor else { throw WorkflowError.notFound("Assignment \(id)") }
+            guard actor.role != .surveyor || actor.id == surveyor else {
+                throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
+            }
+            let signed = attestation?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false
+            let result = try await engine.fire(
+                Workflows.assignment, table: "assignments", subjectID: id, action: action, actor: actor,
+                expectedVersion: expectedVersion, reason: reason, payload: signed ? ["attestation": attestation!] : [:]
+            ) { facts in
+                facts.attestationSigned = signed
+                facts.conflicts = try await Self.conflicts(surveyor: surveyor, practice: try await self.practice(ofAssignment: id, engine), engine)
+            }
+            if action == .accept, let attestation {
+                _ = try await engine.connection.query("UPDATE assignments SET attestation = \(attestation), attested_at = \(engine.now) WHERE id = \(id)", logger: logger)
+            }
+            return result.fired
+        }
+    }
+
+    private func practice(ofAssignment id: UUID, _ engine: TransitionEngine) async throws -> UUID {
+        for try await practice in try await engine.connection.query("""
+            SELECT a.practice_id FROM assignments s JOIN applications a ON a.id = s.application_id WHERE s.id = \(id)
+            """, logger: logger).decode(UUID.self) { return practice }
+        throw WorkflowError.notFound("Assignment \(id)")
+    }
+
+    /// Each declared tie between the surveyor and the practice or a facility of its network, in words.
+    static func conflicts(surveyor: UUID, practice: UUID, _ engine: TransitionEngine) async throws -> [String] {
+        var reasons: [String] = []
+        for try await (nature, facility) in try await engine.connection.query("""
+            SELECT a.nature, f.name FROM affiliations a LEFT JOIN facilities f ON f.id = a.facility_id
+            WHERE a.person_id = \(surveyor) AND (a.practice_id = \(practice) OR f.practice_id = \(practice))
+            ORDER BY a.nature
+            """, logger: engine.logger).decode((String, String?).self) {
+            reasons.append(facility.map { "\(nature) at facility \($0) of the practice's network" } ?? "\(nature) with the practice")
+        }
+        return reasons
+    }
+
+    // MARK: - Scores
+
+    /// A surveyor with an accepted assignment scores an applicable indicator, citing the evidence looked at.
+    public func score(application id: UUID, indicator code: String, value: ScoreValue, rationale: String,
+                      evidence: [UUID] = [], actor: Actor) async throws {
+        guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
+        try await transaction { engine in
+            let application = try await engine.lockApplication(id)
+            try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted], doing: "score")
+            try await Self.requireApplicable(code, application, engine)
+            guard actor.role == .surveyor, let person = actor.id else {
+                throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
+            }
+            var accepted = false
+            for try await _ in try await engine.connection.query(
+                "SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(person) AND state = 'accepted'", logger: logger
+            ) { accepted = true }
+            guard accepted else { throw WorkflowError.invalid("Only a surveyor who accepted an assignment on this application may score it.") }
+            _ = try await engine.connection.query("""
+                INSERT INTO scores (application_id, indicator_code, value, rationale, evidence_ids, scored_by, scored_at)
+                VALUES (\(id), \(code), \(value.rawValue), \(rationale), \(evidence), \(person), \(engine.now))
+                ON CONFLICT (application_id, indicator_code) DO UPDATE
+                SET value = excluded.value, rationale = excluded.rationale, evidence_ids = excluded.evidence_ids, scored_by = excluded.scored_by, scored_at = excluded.scored_at
+                """, logger: logger)
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: "score", subjectID: id, action: "score",
+                                           from: nil, to: value.rawValue, reason: rationale, payload: ["indicator": code])
+        }
+    }
+
+    // MARK: - Requests for information
+
+    public func openRFI(application id: UUID, indicator code: String?, question: String, actor: Actor) async throws -> UUID {
+        guard [.staff, .administrator, .surveyor].contains(actor.role), let person = actor.id else {
+            throw WorkflowError.refused(.roleNotAllowed(action: "open-rfi", role: actor.role))
+        }
+        guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("An RFI needs a question.") }
+        return try await transaction { engine in
+            let application = try await engine.lockApplication(id)
+            if let code { try await Self.requireApplicable(code, application, engine) }
+            let rfiID = UUID()
+            let due = engine.now.addingTimeInterval(Double(settings.rfiResponseDays) * 86_400)
+            _ = try await engine.connection.query("""
+                INSERT INTO rfis (id, application_id, indicator_code, question, state, due_at, created_by, created_at)
+                VALUES (\(rfiID), \(id), \(code), \(question), \(Workflows.rfi.initial.rawValue), \(due), \(person), \(engine.now))
+                """, logger: logger)
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: Workflows.rfi.name, subjectID: rfiID, action: "open",
+                                           from: nil, to: Workflows.rfi.initial.rawValue, reason: question, payload: ["indicator": code ?? ""])
+            try await engine.addTimer(applicationID: id, machine: Workflows.rfi.name, subjectID: rfiID,
+                                      action: Workflows.RFIAction.markOverdue.rawValue, due: due)
+            return rfiID
+        }
+    }
+
+    @discardableResult
+    public func fire(_ action: Workflows.RFIAction, rfi id: UUID, actor: Actor, expectedVersion: Int?, answer: String? = nil, reason: String = "") async throws -> Fired {
+        if action == .answer, answer?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
+            throw WorkflowError.invalid("Answering an RFI needs an answer.")
+        }
+        return try await transaction { engine in
+            let result = try await engine.fire(Workflows.rfi, table: "rfis", subjectID: id, action: action, actor: actor,
+                                               expectedVersion: expectedVersion, reason: reason, payload: answer.map { ["answer": $0] } ?? [:])
+            if action == .answer, let answer {
+                _ = try await engine.connection.query("UPDATE rfis SET answer = \(answer) WHERE id = \(id)", logger: logger)
+                try await engine.cancelTimers(subjectID: id, action: Workflows.RFIAction.markOverdue.rawValue)
+            }
+            return result.fired
+        }
+    }
+
+    // MARK: - Corrective actions
+
+    public func correctiveActions(application id: UUID) async throws -> [(id: UUID, indicator: String, state: String, version: Int)] {
+        var result: [(UUID, String, String, Int)] = []
+        for try await row in try await client.query(
+            "SELECT id, indicator_code, state, version FROM corrective_actions WHERE application_id = \(id) ORDER BY indicator_code", logger: logger
+        ).decode((UUID, String, String, Int).self) { result.append(row) }
+        return result
+    }
+
+    @discardableResult
+    public func fire(_ action: Workflows.CorrectiveActionAction, correctiveAction id: UUID, actor: Actor, expectedVersion: Int?,
+                     response: String? = nil, reason: String = "") async throws -> Fired {
+        if action == .submit, response?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
+            throw WorkflowError.invalid("Submitting a corrective action needs a response.")
+        }
+        return try await transaction { engine in
+            let result = try await engine.fire(Workflows.correctiveAction, table: "corrective_actions", subjectID: id, action: action,
+                                               actor: actor, expectedVersion: expectedVersion, reason: reason,
+                                               payload: response.map { ["response": $0] } ?? [:])
+            if action == .submit, let response {
+                _ = try await engine.connection.query("UPDATE corrective_actions SET response = \(response) WHERE id = \(id)", logger: logger)
+            }
+            return result.fired
+        }
+    }
+
+    // MARK: - Checks shared by the records
+
+    static func requireState(_ application: ApplicationRow, in states: Set<ApplicationState>, doing what: String) throws {
+        guard let state = ApplicationState(rawValue: application.state), states.contains(state) else {
+            throw WorkflowError.invalid("Cannot \(what) while the application is \(application.state).")
+        }
+    }
+
+    static func requireApplicable(_ code: String, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {
+        let applicable = try await engine.applicableIndicators(application)
+        guard applicable.contains(where: { $0.indicator.indicator.code == code }) else {
+            throw WorkflowError.invalid("Indicator \(code) does not apply to this application.")
+        }
+    }
+}
