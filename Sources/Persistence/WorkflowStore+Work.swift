@@ -90,7 +90,7 @@ extension WorkflowStore {
             guard outcome.holds else { throw WorkflowError.refused(.guardFailed(.noConflictOfInterest, reason: outcome.reason)) }
             var discipline: String?
             for try await value in try await engine.connection.query(
-                "SELECT discipline FROM people WHERE id = \(surveyor) AND role = 'surveyor'", logger: logger
+                "SELECT discipline FROM people WHERE id = \(surveyor) AND discipline IS NOT NULL", logger: logger
             ).decode(String?.self) { discipline = value }
             guard discipline != nil else { throw WorkflowError.notFound("Surveyor \(surveyor)") }
             let assignmentID = UUID()
@@ -116,7 +116,8 @@ extension WorkflowStore {
                 surveyor = value
             }
             guard let surveyor else { throw WorkflowError.notFound("Assignment \(id)") }
-            guard actor.role != .surveyor || actor.id == surveyor else {
+            // Only the assigned person answers the proposal; staff and the scheduler complete assignments.
+            guard action == .complete || actor.id == surveyor else {
                 throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
             }
             let signed = attestation?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false
@@ -162,9 +163,10 @@ extension WorkflowStore {
         guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
         try await transaction { engine in
             let application = try await engine.lockApplication(id)
-            try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted], doing: "score")
+            try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
+                                  doing: "score")
             try await Self.requireApplicable(code, application, engine)
-            guard actor.role == .surveyor, let person = actor.id else {
+            guard [.surveyor, .staff].contains(actor.role), let person = actor.id else {
                 throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
             }
             var accepted = false

@@ -19,9 +19,15 @@ public struct WorkflowStore: Sendable {
     }
 
     /// One transaction with a transition engine on its connection.
+    /// A refusal inside the transaction comes out as itself, not wrapped: the transaction was rolled back.
     func transaction<T: Sendable>(_ body: (TransitionEngine) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(TransitionEngine(connection: connection, logger: logger, clock: clock, settings: settings))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(TransitionEngine(connection: connection, logger: logger, clock: clock, settings: settings))
+            }
+        } catch let error as PostgresTransactionError {
+            if let cause = error.closureError, error.beginError == nil, error.rollbackError == nil { throw cause }
+            throw error
         }
     }
 
@@ -61,8 +67,11 @@ public struct WorkflowStore: Sendable {
         guard [.practiceAdmin, .practiceContributor].contains(role) == (practiceID != nil) else {
             throw WorkflowError.invalid("Practice admins and contributors belong to a practice; other roles do not.")
         }
-        guard (role == .surveyor) == (discipline != nil) else {
-            throw WorkflowError.invalid("A surveyor has a discipline (radiation oncologist or medical physicist); other roles do not.")
+        guard role != .surveyor || discipline != nil else {
+            throw WorkflowError.invalid("A surveyor has a discipline: radiation oncologist or medical physicist.")
+        }
+        guard discipline == nil || [.surveyor, .staff].contains(role) else {
+            throw WorkflowError.invalid("Only surveyors and staff have a surveying discipline.")
         }
         let id = UUID()
         _ = try await client.query("""

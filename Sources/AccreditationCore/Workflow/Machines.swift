@@ -134,8 +134,9 @@ public enum Workflows {
         initial: .proposed,
         finals: [.declined, .completed],
         transitions: [
-            .init([.proposed], .accept, .accepted, roles: [.surveyor], guards: [.attestationSigned, .noConflictOfInterest]),
-            .init([.proposed], .decline, .declined, roles: [.surveyor]),
+            // Staff members with a surveying discipline can serve on a team too.
+            .init([.proposed], .accept, .accepted, roles: [.surveyor, .staff], guards: [.attestationSigned, .noConflictOfInterest]),
+            .init([.proposed], .decline, .declined, roles: [.surveyor, .staff]),
             .init([.accepted], .complete, .completed, roles: staff.union(system)),
         ]
     )

@@ -32,7 +32,9 @@ CREATE TABLE people (
     discipline      text CHECK (discipline IN ('radiation-oncologist', 'medical-physicist')),
     created_at      timestamptz NOT NULL,
     CHECK ((role IN ('practice-admin', 'practice-contributor')) = (practice_id IS NOT NULL)),
-    CHECK ((role = 'surveyor') = (discipline IS NOT NULL))
+    -- Surveyors have a discipline; staff may have one too (a staff physicist who also surveys).
+    CHECK (role <> 'surveyor' OR discipline IS NOT NULL),
+    CHECK (discipline IS NULL OR role IN ('surveyor', 'staff'))
 );
 
 -- A surveyor's declared ties to practices or their facilities (employment, ownership, consulting …).
