@@ -19,6 +19,14 @@ public struct HistoryChain: Sendable {
         public let eventID: Int64
         public let seq: Int
         public let problem: String
+
+        public init(applicationID: UUID, eventID: Int64, seq: Int, problem: String) {
+            self.applicationID = applicationID
+            self.eventID = eventID
+            self.seq = seq
+            self.problem = problem
+        }
+
         public var description: String { "application \(applicationID): event \(eventID) (#\(seq)) \(problem)" }
     }
 

@@ -11,6 +11,11 @@ extension WorkflowStore {
         public var fired = 0
         /// Timers whose transition no longer applied (e.g. the application was withdrawn meanwhile).
         public var skipped = 0
+
+        public init(fired: Int = 0, skipped: Int = 0) {
+            self.fired = fired
+            self.skipped = skipped
+        }
     }
 
     public func fireDueTimers(limit: Int = 1000) async throws -> TimerRun {

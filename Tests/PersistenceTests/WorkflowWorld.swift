@@ -10,6 +10,8 @@ import TestSupport
 struct WorkflowWorld: Sendable {
     let store: WorkflowStore
     let client: PostgresClient
+    /// The test database, as the service role.
+    let database: DatabaseSettings
     let clock: ManualClock
     let practice: UUID
     let satellite: UUID
@@ -68,7 +70,7 @@ struct WorkflowWorld: Sendable {
                 let affiliated = try await person("affiliated", .surveyor, discipline: .medicalPhysicist)
                 try await store.declareAffiliation(surveyor: affiliated.id!, facilityID: satellite, nature: "consulting physicist")
                 let world = WorkflowWorld(
-                    store: store, client: client, clock: clock, practice: practice, satellite: satellite,
+                    store: store, client: client, database: database.settings.asService, clock: clock, practice: practice, satellite: satellite,
                     admin: try await person("admin", .practiceAdmin, practice: practice),
                     contributor: try await person("contributor", .practiceContributor, practice: practice),
                     staff: try await person("staff", .staff), otherStaff: try await person("other-staff", .staff),

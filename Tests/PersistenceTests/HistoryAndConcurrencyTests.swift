@@ -1,0 +1,133 @@
+import AccreditationCore
+import Foundation
+import Persistence
+import PostgresNIO
+import TestSupport
+import Testing
+
+@Suite struct HistoryAndConcurrencyTests {
+    @Test func aStaleVersionIsAConflictNotALostUpdate() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let seen = try await world.version(application)
+            try await world.store.fire(.submit, application: application, actor: world.admin, expectedVersion: seen)
+            await #expect(throws: WorkflowError.stale(expected: seen, current: seen + 1)) {
+                try await world.store.fire(.withdraw, application: application, actor: world.admin, expectedVersion: seen)
+            }
+            #expect(try await world.state(application) == "submitted")
+        }
+    }
+
+    @Test func ofConcurrentAttemptsAtOneTransitionExactlyOneWins() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let version = try await world.version(application)
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        do {
+                            _ = try await world.store.fire(.submit, application: application, actor: world.admin, expectedVersion: version)
+                            return "won"
+                        } catch let error as WorkflowError {
+                            if case .stale = error { return "stale" }
+                            return "other: \(error)"
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == "won" }.count == 1)
+            #expect(outcomes.filter { $0 == "stale" }.count == 7)
+            let submits = try await world.store.history(of: application).filter { $0.action == "submit" }
+            #expect(submits.count == 1)
+        }
+    }
+
+    @Test func aFailingEffectLeavesNothingBehind() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .readyForVisit)
+            try await world.acceptTeam(application, [world.oncologist, world.physicist])
+            let before = try await world.store.application(application)
+            let events = try await world.store.history(of: application).count
+            // The date has the right shape but is not a calendar date: the visit insert fails after the
+            // state change and the history event were written in the same transaction.
+            await #expect(throws: (any Error).self) {
+                try await world.fire(.scheduleVisit, application, by: world.staff, payload: ["mode": "virtual", "date": "2026-02-30"])
+            }
+            #expect(try await world.store.application(application) == before)
+            #expect(try await world.store.history(of: application).count == events)
+        }
+    }
+
+    @Test func theChainVerifiesAndEditsOrDeletionsBreakIt() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let untouched = try await world.newApplication()
+            try await world.advance(application, to: .documentReview)
+            try await world.advance(untouched, to: .submitted)
+            let chain = HistoryChain(client: world.client, logger: TestCluster.logger)
+            let clean = try await chain.verify()
+            #expect(clean.isIntact && clean.applications == 2)
+
+            let events = try await world.store.history(of: application)
+            let target = events[3]
+            // Tampering needs the owner to switch off the append-only trigger; the service role cannot.
+            try await TestDatabase.tamper(world, "UPDATE history_events SET reason = 'nothing happened' WHERE id = \(target.id)")
+            let edited = try await chain.verify()
+            #expect(edited.breaks == [.init(applicationID: application, eventID: target.id, seq: target.seq,
+                                           problem: "does not match its hash: the row was changed")])
+            #expect(try await chain.verify(application: untouched).isIntact, "other chains are unaffected")
+
+            try await TestDatabase.tamper(world, "UPDATE history_events SET reason = \(quote(target.reason)) WHERE id = \(target.id)")
+            #expect(try await chain.verify().isIntact, "restoring the row restores the chain")
+            let deleted = events[2]
+            try await TestDatabase.tamper(world, "DELETE FROM history_events WHERE id = \(deleted.id)")
+            let gap = try await chain.verify(application: application)
+            #expect(gap.breaks.first?.eventID == events[3].id)
+            #expect(gap.breaks.first?.problem == "follows #\(deleted.seq - 1): 1 event(s) before it are missing")
+        }
+    }
+
+    @Test func theServiceRoleCannotChangeOrDeleteHistory() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.fire(.submit, application, by: world.admin)
+            await #expect {
+                try await world.client.query("UPDATE history_events SET reason = 'x'", logger: TestCluster.logger)
+            } throws: { error in Database.describe(error).contains("permission denied") }
+            await #expect {
+                try await world.client.query("DELETE FROM history_events", logger: TestCluster.logger)
+            } throws: { error in Database.describe(error).contains("permission denied") }
+            // Even the owning role is stopped by the trigger.
+            await #expect {
+                try await TestDatabase.asOwner(of: world) { owner in
+                    _ = try await owner.query("DELETE FROM history_events", logger: TestCluster.logger)
+                }
+            } throws: { error in Database.describe(error).contains("history events are append-only") }
+        }
+    }
+
+    func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}
+
+extension TestDatabase {
+    /// Runs `body` as the database owner (the login role, without the service role).
+    static func asOwner(of world: WorkflowWorld, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
+        var settings = world.database
+        settings.sessionRole = nil
+        try await Database.withClient(settings, logger: TestCluster.logger, body)
+    }
+
+    /// Changes rows behind the application's back, as someone with direct database access could: the owner
+    /// switches off triggers for the session first.
+    static func tamper(_ world: WorkflowWorld, _ sql: String) async throws {
+        try await asOwner(of: world) { owner in
+            try await owner.withConnection { connection in
+                _ = try await connection.query("SET session_replication_role = replica", logger: TestCluster.logger)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestCluster.logger)
+                _ = try await connection.query("SET session_replication_role = DEFAULT", logger: TestCluster.logger)
+            }
+        }
+    }
+}
