@@ -313,6 +313,11 @@ public struct WorkflowStore: Sendable {
         try await HistoryChain(client: client, logger: logger).events(of: application)
     }
 
+    /// Each applicable indicator with its response, evidence count and score.
+    public func progress(application id: UUID) async throws -> [GuardFacts.IndicatorProgress] {
+        try await transaction { engine in try await engine.indicatorProgress(try await engine.lockApplication(id)) }
+    }
+
     public func scoreReport(application id: UUID) async throws -> ScoreReport {
         try await transaction { engine in
             try await scoreReport(engine, application: try await engine.lockApplication(id))
