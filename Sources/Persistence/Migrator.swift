@@ -101,7 +101,7 @@ public struct Migrator: Sendable {
 
     public func status(on client: PostgresClient, logger: Logger) async throws -> [MigrationStatus] {
         try await client.withConnection { connection in
-            try await ensureTable(connection, logger: logger)
+            // Read-only: the service role may read the record but not create it.
             let applied = try await appliedRows(connection, logger: logger)
             try verify(applied)
             return migrations.map { migration in
@@ -178,6 +178,11 @@ public struct Migrator: Sendable {
     }
 
     private func appliedRows(_ connection: PostgresConnection, logger: Logger) async throws -> [Int: AppliedRow] {
+        var exists = false
+        for try await found in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = found
+        }
+        guard exists else { return [:] }
         let rows = try await connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations", logger: logger)
         var result: [Int: AppliedRow] = [:]
         for try await (version, name, checksum, appliedAt) in rows.decode((Int, String, String, Date).self) {

@@ -5,6 +5,8 @@ public import PostgresNIO
 import APIDefinition
 import EmbeddedPostgres
 import OpenAPIHummingbird
+import ServiceLifecycle
+import AccreditationCore
 import Foundation
 import StandardsCatalog
 import NIOCore
@@ -41,10 +43,15 @@ public enum ApexServer {
         let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), logger: logger)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration)
 
+        let workflow = WorkflowStore(client: client, logger: logger, settings: configuration.workflow)
+        var services: [any Service] = [client]
+        if let interval = configuration.timerInterval {
+            services.append(TimerService(store: workflow, interval: interval, logger: logger))
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "apex"),
-            services: [client],
+            services: services,
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
                 logger.info("apex is listening", metadata: ["address": "http://\(address ?? "\(configuration.host):\(configuration.port)")"])
@@ -89,13 +96,13 @@ public enum ApexServer {
     /// A reachable, migrated database with a catalog store, for CLI commands that read or publish releases.
     public static func withMigratedDatabase<T: Sendable>(
         _ configuration: ServeConfiguration, logger: Logger,
-        _ body: @Sendable (CatalogStore) async throws -> T
+        _ body: @Sendable (CatalogStore, PostgresClient) async throws -> T
     ) async throws -> T {
         let migrator = try Migrator.bundled()
         return try await withDatabase(configuration, logger: logger) { settings, _ in
             try await Database.withClient(settings, logger: logger) { client in
                 try await migrator.apply(on: client, logger: logger)
-                return try await body(CatalogStore(client: client, logger: logger))
+                return try await body(CatalogStore(client: client, logger: logger), client)
             }
         }
     }
@@ -128,7 +135,8 @@ public enum ApexServer {
             try await publishStandards(from: configuration.standardsFolder, store: CatalogStore(client: client, logger: logger), logger: logger)
         }
 
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // The service works as `apex_service`, which may only append to the history.
+        let client = PostgresClient(configuration: settings.asService.clientConfiguration, backgroundLogger: logger)
         let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -1,5 +1,6 @@
 public import Logging
 public import Persistence
+public import AccreditationCore
 import Foundation
 
 /// Everything `apex serve` needs, resolved once at start (flags over environment over defaults) and
@@ -17,6 +18,10 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat = .text
     /// Largest JSON request body accepted; uploads have their own limit.
     public var jsonBodyLimit: Int = 1 << 20
+    /// How often due workflow timers are fired; nil switches the scheduler off (tests drive it directly).
+    public var timerInterval: Duration? = .seconds(30)
+    /// Programme timings: deadlines, reminders, the level-2 threshold.
+    public var workflow = WorkflowSettings()
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
@@ -32,6 +37,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         public var standardsFolder: String?
         public var logLevel: String?
         public var logFormat: String?
+        public var workflowSettings: String?
         public init() {}
     }
 
@@ -46,6 +52,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         case standardsFolder = "APEX_STANDARDS_DIR"
         case logLevel = "APEX_LOG_LEVEL"
         case logFormat = "APEX_LOG_FORMAT"
+        case workflowSettings = "APEX_WORKFLOW_SETTINGS"
     }
 
     public static func resolve(flags: Flags, environment: [String: String]) throws -> ServeConfiguration {
@@ -92,6 +99,9 @@ public struct ServeConfiguration: Sendable, Equatable {
             }
             configuration.logFormat = format
         }
+        if let (path, _) = value(flags.workflowSettings, .workflowSettings) {
+            configuration.workflow = try WorkflowSettingsFile.load(path)
+        }
         return configuration
     }
 
@@ -105,6 +115,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         case .standardsFolder: "standards-dir"
         case .logLevel: "log-level"
         case .logFormat: "log-format"
+        case .workflowSettings: "workflow-settings"
         }
     }
 

@@ -9,7 +9,7 @@ struct Apex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apex",
         abstract: "Accreditation workflow service for radiopharmaceutical therapy (RPT) programmes.",
-        subcommands: [Serve.self, Migrate.self, Standards.self]
+        subcommands: [Serve.self, Migrate.self, Standards.self, WorkflowCommand.self, Audit.self]
     )
 }
 
@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on; 0 picks a free one (env: APEX_PORT, default: 8080).")
     var port: Int?
 
+    @Option(name: .customLong("workflow-settings"), help: "YAML file of programme timings: self_assessment_window_days, appeal_window_days, corrective_action_days, rfi_response_days, expiry_reminder_days, level_two_threshold (env: APEX_WORKFLOW_SETTINGS, default: built-in).")
+    var workflowSettings: String?
+
     @Option(name: .customLong("standards-dir"), help: "Folder of catalog releases published at start (env: APEX_STANDARDS_DIR, default: ./Standards).")
     var standardsFolder: String?
 
@@ -64,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         flags.host = host
         flags.port = port
         flags.standardsFolder = standardsFolder
+        flags.workflowSettings = workflowSettings
         let configuration = try CLI.resolve(flags)
         let logger = CLI.logger(configuration)
         try await CLI.reportingFailure(logger) {

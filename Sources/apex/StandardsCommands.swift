@@ -104,7 +104,7 @@ struct Standards: AsyncParsableCommand {
             let configuration = try CLI.resolve(database.flags)
             let logger = CLI.logger(configuration)
             try await CLI.reportingFailure(logger) {
-                try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store in
+                try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store, _ in
                     for release in releases {
                         let outcome = try await store.publish(release)
                         print("\(release.releaseID): \(outcome.rawValue)")
@@ -126,7 +126,7 @@ struct Standards: AsyncParsableCommand {
             let configuration = try CLI.resolve(database.flags)
             let logger = CLI.logger(configuration)
             try await CLI.reportingFailure(logger) {
-                try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store in
+                try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store, _ in
                     try await store.retire(release)
                     print("\(release): retired")
                 }
@@ -184,7 +184,7 @@ extension CLI {
         let logger = logger(configuration)
         let ids = missing.map { arguments[$0] }
         try await reportingFailure(logger) {
-            let stored = try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store in
+            let stored = try await ApexServer.withMigratedDatabase(configuration, logger: logger) { store, _ in
                 var found: [CatalogRelease] = []
                 for id in ids {
                     guard let release = try await store.release(id: id) else { throw CatalogStoreError.notFound(id) }

@@ -100,10 +100,10 @@ import Testing
         #expect(result.status == 0)
         // Help text wraps at the terminal width; compare with whitespace runs collapsed.
         let help = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        for variable in ["APEX_HOST", "APEX_PORT", "APEX_DATA_DIR", "DATABASE_URL", "APEX_PG_BIN", "APEX_STANDARDS_DIR", "APEX_LOG_LEVEL", "APEX_LOG_FORMAT"] {
+        for variable in ["APEX_HOST", "APEX_PORT", "APEX_DATA_DIR", "DATABASE_URL", "APEX_PG_BIN", "APEX_STANDARDS_DIR", "APEX_LOG_LEVEL", "APEX_LOG_FORMAT", "APEX_WORKFLOW_SETTINGS"] {
             #expect(help.contains("env: \(variable)"), "help lacks \(variable)")
         }
-        for flag in ["--host", "--port", "--data-dir", "--database-url", "--pg-bin", "--standards-dir", "--log-level", "--log-format"] {
+        for flag in ["--host", "--port", "--data-dir", "--database-url", "--pg-bin", "--standards-dir", "--log-level", "--log-format", "--workflow-settings"] {
             #expect(help.contains(flag))
         }
     }

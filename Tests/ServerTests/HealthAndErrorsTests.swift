@@ -14,6 +14,7 @@ import Testing
         try await TestDatabase.with(migrated: migrated) { database in
             var configuration = ServeConfiguration()
             configuration.port = 0
+            configuration.timerInterval = nil
             let client = PostgresClient(configuration: database.settings.clientConfiguration, backgroundLogger: TestCluster.logger)
             let app = try ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger

@@ -1,3 +1,5 @@
+import AccreditationCore
+import Foundation
 import Logging
 import Persistence
 import Server
@@ -60,6 +62,47 @@ import Testing
         } throws: { error in
             let message = String(describing: error)
             return message.contains("DATABASE_URL") && message.contains("the scheme is 'mysql'") && !message.contains("hunter2")
+        }
+    }
+
+    func settingsFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("apex-workflow-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func workflowSettingsFromAFile() throws {
+        let path = try settingsFile("appeal_window_days: 45\nexpiry_reminder_days: [120, 60, 7]\nlevel_two_threshold: 0.9\n")
+        let configuration = try ServeConfiguration.resolve(flags: .init(), environment: ["APEX_WORKFLOW_SETTINGS": path])
+        #expect(configuration.workflow.appealWindowDays == 45)
+        #expect(configuration.workflow.expiryReminderDays == [120, 60, 7])
+        #expect(configuration.workflow.levelTwoThreshold == 0.9)
+        #expect(configuration.workflow.selfAssessmentWindowDays == WorkflowSettings().selfAssessmentWindowDays)
+    }
+
+    @Test(arguments: [
+        ("appeal_window: 30\n", "known keys only"),
+        ("appeal_window_days: -1\n", "appeal_window_days to be a whole number of days from 1 to 3650"),
+        ("appeal_window_days: thirty\n", "appeal_window_days to be a whole number of days"),
+        ("level_two_threshold: 1.5\n", "level_two_threshold to be a number from 0 to 1"),
+        ("expiry_reminder_days: 90\n", "expiry_reminder_days to be a list"),
+        ("- just a list\n", "a mapping of setting names to values"),
+        ("key: [unclosed\n", "valid YAML"),
+    ])
+    func badWorkflowSettings(text: String, expected: String) throws {
+        let path = try settingsFile(text)
+        #expect {
+            try ServeConfiguration.resolve(flags: .init(), environment: ["APEX_WORKFLOW_SETTINGS": path])
+        } throws: { error in
+            String(describing: error).contains(expected) && String(describing: error).contains(path)
+        }
+    }
+
+    @Test func missingWorkflowSettingsFile() {
+        var flags = ServeConfiguration.Flags()
+        flags.workflowSettings = "/nonexistent/workflow.yaml"
+        #expect(throws: ConfigurationError(source: "workflow settings file", value: "/nonexistent/workflow.yaml", expected: "a readable UTF-8 file")) {
+            try ServeConfiguration.resolve(flags: flags, environment: [:])
         }
     }
 }

@@ -21,6 +21,7 @@ enum TestApp {
         try await TestDatabase.with { database in
             var configuration = ServeConfiguration()
             configuration.port = 0
+            configuration.timerInterval = nil
             configure(&configuration)
             if !releases.isEmpty {
                 try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
@@ -28,7 +29,7 @@ enum TestApp {
                     for release in releases { _ = try await store.publish(release) }
                 }
             }
-            let client = PostgresClient(configuration: database.settings.clientConfiguration, backgroundLogger: TestCluster.logger)
+            let client = PostgresClient(configuration: database.settings.asService.clientConfiguration, backgroundLogger: TestCluster.logger)
             let app = try ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger
             )

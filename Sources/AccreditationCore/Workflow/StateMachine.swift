@@ -19,7 +19,7 @@ public enum Discipline: String, Sendable, Codable, CaseIterable {
 
 /// One row of a lifecycle table: from which states an action leads where, who may fire it, the rules
 /// that must hold, and what else happens in the same transaction.
-public struct Transition<State: WorkflowState, Action: WorkflowAction>: Sendable {
+public struct Transition<State: WorkflowState, Action: WorkflowAction>: Sendable, Equatable {
     public let from: [State]
     public let action: Action
     public let to: State
