@@ -98,6 +98,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Benchmarks (scripts/bench-workflow): not shipped, measured against pgbench and sha256sum.
+        .executableTarget(
+            name: "apex-bench",
+            dependencies: [
+                "Persistence", "EmbeddedPostgres", "AccreditationCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/apex-bench",
+            swiftSettings: strict
+        ),
         // Shared by the test targets: one ephemeral cluster per test run, a template clone per test.
         .target(
             name: "TestSupport",

@@ -89,16 +89,18 @@ struct TransitionEngine {
         case let .success(found): transition = found
         case let .failure(refusal): throw WorkflowError.refused(refusal)
         }
-        let updated = try await connection.query("""
-            UPDATE \(unescaped: table) SET state = \(transition.to.rawValue), version = version + 1
-            WHERE id = \(subjectID) AND version = \(version) RETURNING version
-            """, logger: logger)
-        var newVersion = version + 1
-        for try await stored in updated.decode(Int.self) { newVersion = stored }
-        if table != "applications" {
-            // Any change under an application counts as a change of the application.
-            _ = try await connection.query("UPDATE applications SET updated_at = \(now) WHERE id = \(applicationID)", logger: logger)
+        let newVersion = version + 1
+        if table == "applications" {
+            _ = try await connection.query("""
+                UPDATE applications SET state = \(transition.to.rawValue), version = \(newVersion), updated_at = \(now)
+                WHERE id = \(subjectID) AND version = \(version)
+                """, logger: logger)
         } else {
+            _ = try await connection.query("""
+                UPDATE \(unescaped: table) SET state = \(transition.to.rawValue), version = \(newVersion)
+                WHERE id = \(subjectID) AND version = \(version)
+                """, logger: logger)
+            // Any change under an application counts as a change of the application.
             _ = try await connection.query("UPDATE applications SET updated_at = \(now) WHERE id = \(applicationID)", logger: logger)
         }
         try await appendHistory(applicationID: applicationID, actor: actor, machine: machine.name, subjectID: subjectID,
