@@ -46,13 +46,33 @@ public struct HistoryChain: Sendable {
 
     /// Recomputes every hash in order, per application; a chain is broken where a hash does not match its
     /// content, a link does not name its predecessor, or a sequence number is missing (a deleted row).
-    public func verify(application: UUID? = nil) async throws -> Report {
+    public func verify(application: UUID? = nil, partitions: Int = 2) async throws -> Report {
+        // Chains are independent: whole chains are split between connections (by application id) and
+        // checked side by side.
+        let count = application == nil ? max(1, partitions) : 1
+        let reports = try await withThrowingTaskGroup(of: Report.self) { group in
+            for partition in 0..<count {
+                group.addTask { try await verify(application: application, partition: partition, of: count) }
+            }
+            return try await group.reduce(into: [Report]()) { $0.append($1) }
+        }
+        var total = Report()
+        for report in reports {
+            total.applications += report.applications
+            total.events += report.events
+            total.breaks += report.breaks
+        }
+        total.breaks.sort { ($0.applicationID.uuidString, $0.seq) < ($1.applicationID.uuidString, $1.seq) }
+        return total
+    }
+
+    private func verify(application: UUID?, partition: Int, of partitions: Int) async throws -> Report {
         var report = Report()
         var current: UUID?
         var expectedSeq = 1
         var previousHash = HistoryEvent.genesisHash
         var broken = false
-        try await stream(application: application) { event in
+        try await stream(application: application, partition: partition, of: partitions) { event in
             report.events += 1
             if event.applicationID != current {
                 current = event.applicationID
@@ -102,12 +122,13 @@ public struct HistoryChain: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func stream(application: UUID?, _ body: (HistoryEvent) throws -> Void) async throws {
+    private func stream(application: UUID?, partition: Int = 0, of partitions: Int = 1, _ body: (HistoryEvent) throws -> Void) async throws {
         let rows = try await client.query("""
             SELECT id, application_id, seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, actor_id, actor_role, machine,
                    subject_id, action, from_state, to_state, reason, payload, prev_hash, hash
             FROM history_events
-            WHERE \(application == nil) OR application_id = \(application ?? UUID())
+            WHERE (\(application == nil) OR application_id = \(application ?? UUID()))
+              AND (\(partitions) = 1 OR abs(hashtext(application_id::text)) % \(partitions) = \(partition))
             ORDER BY application_id, seq
             """, logger: logger)
         for try await (id, app, seq, micros, actor, role, machine, subject, action, from, to, reason, payload, prev, hash)

@@ -189,7 +189,7 @@ struct TransitionEngine {
             prevHash = hash
         }
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
-        let payloadText = Self.canonicalJSON(payload)
+        let payloadText = payload.isEmpty ? "{}" : Self.canonicalJSON(payload)
         let hash = Self.sha256Hex(HistoryEvent.hashInput(
             applicationID: applicationID, seq: seq, occurredAtMicros: micros, actorID: actor.id, actorRole: actor.role.rawValue,
             machine: machine, subjectID: subjectID, action: action, fromState: from, toState: to, reason: reason,
@@ -210,7 +210,7 @@ struct TransitionEngine {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        HistoryChain.hex(SHA256.hash(data: bytes))
     }
 
     // MARK: - Timers

@@ -100,6 +100,8 @@ import Testing
         (#"{"agents":[],"beds":4}"#, "unknown keys"),
         (#"{"inpatient_therapy":true}"#, "Missing field 'agents'"),
         ("{not json", "The body is not valid JSON."),
+        (#"{"agents":[],"site_count":0}"#, "site_count is 1 to 1000"),
+        (#"{"agents":[],"jurisdiction":"NRC"}"#, "jurisdiction US-NRC or US-XX"),
     ])
     func badScopeBodies(body: String, detail: String) async throws {
         try await TestApp.run(publish: [Self.release]) { client in

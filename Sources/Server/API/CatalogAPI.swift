@@ -47,6 +47,12 @@ extension APIHandler {
             licensedUseTypes: body.licensedUseTypes ?? 1,
             jurisdiction: body.jurisdiction ?? "US-NRC"
         )
+        // The generated decoder checks types, not the document's ranges and patterns.
+        guard (1...1000).contains(scope.siteCount), (1...20).contains(scope.licensedUseTypes),
+              scope.jurisdiction == "US-NRC" || (scope.jurisdiction.count == 5 && scope.jurisdiction.hasPrefix("US-")
+                && scope.jurisdiction.dropFirst(3).allSatisfy { $0.isASCII && $0.isUppercase }) else {
+            throw Problem.badRequest("site_count is 1 to 1000, licensed_use_types 1 to 20, and jurisdiction US-NRC or US-XX.")
+        }
         let decisions = stored.release.applicability(for: scope)
         let items = decisions.map { decision in
             let indicator = decision.indicator.indicator
