@@ -103,7 +103,9 @@ public enum CatalogLoader {
             return nil
         }
         do {
-            let parser = try Parser(yaml: text)
+            // No implicit typing: every scalar stays text and NodeReader converts what it expects. The
+            // default resolver runs regular expressions on every scalar, which dominated large catalogs.
+            let parser = try Parser(yaml: text, resolver: .basic)
             guard let node = try parser.singleRoot() else {
                 log.add(path, 1, 1, "is empty")
                 return nil

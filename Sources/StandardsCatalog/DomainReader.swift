@@ -95,8 +95,7 @@ struct DomainReader {
         let title = reader.text(fields["title"], "\(name) 'title'")
         var requirement: String?
         if let node = fields["requirement"] {
-            if case let .scalar(scalar) = node,
-               scalar.string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || scalar.tag.description == Tag.Name.null.rawValue {
+            if case let .scalar(scalar) = node, NodeReader.trimmed(scalar.string).isEmpty || NodeReader.isNull(scalar) {
                 reader.report(node, "\(name) has an empty requirement; say in plain words what the practice must do")
             } else {
                 requirement = reader.text(node, "\(name) 'requirement'")
@@ -170,7 +169,7 @@ struct DomainReader {
             reader.report(node, "an applicability rule must be a mapping such as {field: inpatient_therapy, equals: true}")
             return nil
         }
-        let keys = Set(mapping.keys.compactMap(\.string))
+        let keys = Set(mapping.keys.compactMap { $0.scalar?.string })
         for combinator in ["all", "any"] where keys.contains(combinator) {
             guard let fields = reader.fields(node, "an '\(combinator)' rule", required: [combinator]),
                   let items = reader.list(fields[combinator], "'\(combinator)'", nonEmpty: true) else { return nil }

@@ -72,12 +72,35 @@ struct NodeReader {
             report(node, "\(what) must be text")
             return nil
         }
-        let value = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
-        if scalar.tag.description == Tag.Name.null.rawValue || (value.isEmpty && !allowEmpty) {
+        let value = Self.trimmed(scalar.string)
+        if Self.isNull(scalar) || (value.isEmpty && !allowEmpty) {
             report(node, "\(what) is empty")
             return nil
         }
         return value
+    }
+
+    /// YAML's null, spelled as a plain scalar (`~`, `null`, or nothing at all).
+    static func isNull(_ scalar: Node.Scalar) -> Bool {
+        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    /// Plain scalars only: a quoted "12" is text, not a number.
+    static func plainText(_ node: Node) -> String? {
+        guard case let .scalar(scalar) = node, scalar.style == .plain || scalar.style == .any else { return nil }
+        return scalar.string
+    }
+
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+
+    static func integer(_ node: Node) -> Int? {
+        guard let text = plainText(node) else { return nil }
+        return Int(text)
     }
 
     /// Text that must have the given shape.
@@ -92,7 +115,7 @@ struct NodeReader {
 
     func integer(_ node: Node?, _ what: String, in range: ClosedRange<Int>) -> Int? {
         guard let node, plain(node) else { return nil }
-        guard case .scalar = node, let value = node.int, range.contains(value) else {
+        guard let value = Self.integer(node), range.contains(value) else {
             report(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
@@ -101,7 +124,7 @@ struct NodeReader {
 
     func number(_ node: Node?, _ what: String) -> Double? {
         guard let node, plain(node) else { return nil }
-        guard case .scalar = node, let value = node.int.map(Double.init) ?? node.float, value.isFinite else {
+        guard let text = Self.plainText(node), let value = Double(text), value.isFinite else {
             report(node, "\(what) must be a number")
             return nil
         }
@@ -110,7 +133,7 @@ struct NodeReader {
 
     func flag(_ node: Node?, _ what: String) -> Bool? {
         guard let node, plain(node) else { return nil }
-        guard case .scalar = node, let value = node.bool else {
+        guard let text = Self.plainText(node), let value = ["true": true, "false": false, "True": true, "False": false][text] else {
             report(node, "\(what) must be true or false")
             return nil
         }
@@ -149,7 +172,7 @@ struct NodeReader {
         var result: [String: Double] = [:]
         for (key, value) in mapping {
             guard let name = text(key, "a threshold name", matching: Patterns.thresholdName, example: "dis_max_half_life_days"),
-                  let number = number(value, "threshold '\(key.string ?? "")'") else { continue }
+                  let number = number(value, "threshold '\(name)'") else { continue }
             result[name] = number
         }
         return result
