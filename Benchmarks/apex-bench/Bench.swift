@@ -69,12 +69,19 @@ struct Bench: AsyncParsableCommand {
         UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", worker + 1))!
     }
 
+    static let staffID = UUID(uuidString: "00000000-0000-0000-0001-000000000001")!
+    static let adminID = UUID(uuidString: "00000000-0000-0000-0001-000000000002")!
+
     func seedApplications(count: Int, settings: DatabaseSettings, logger: Logger) async throws {
         try await Database.withClient(settings, logger: logger) { client in
             let store = WorkflowStore(client: client, logger: logger)
             let practice = try await store.createPractice(
                 PracticeRecord(legalName: "Bench", address: "1 Bench St", licenceNumber: "B-1", regulator: "US-NRC", scope: PracticeScope(agents: [.ra223])),
                 facilities: [FacilityRecord(name: "Main", address: "1 Bench St", isMain: true, distanceMiles: 0)])
+            _ = try await client.query("""
+                INSERT INTO people (id, email, display_name, role, practice_id, created_at) VALUES
+                (\(Self.staffID), 'staff@bench', 'Staff', 'staff', NULL, now()), (\(Self.adminID), 'admin@bench', 'Admin', 'practice-admin', \(practice), now())
+                """, logger: logger)
             for worker in 0..<count {
                 let now = Date()
                 _ = try await client.query("""
@@ -96,8 +103,8 @@ struct Bench: AsyncParsableCommand {
             group.addTask { await client.run(); return 0 }
             let clock = SystemClock()
             let store = WorkflowStore(client: client, logger: logger, clock: clock)
-            let staff = Actor(id: nil, role: .staff)
-            let admin = Actor(id: nil, role: .practiceAdmin)
+            let staff = Actor(id: Self.staffID, role: .staff)
+            let admin = Actor(id: Self.adminID, role: .practiceAdmin)
             let cycle: [(ApplicationAction, Actor)] = [(.submit, admin), (.beginIntake, staff), (.returnToPractice, staff)]
             // Warm the pool and the plans.
             for worker in 0..<workers {
@@ -133,14 +140,17 @@ struct Bench: AsyncParsableCommand {
     }
 
 
-    /// The statements one transition runs, for pgbench: same locking read, update, history read and insert.
+    /// The statements one transition runs, for pgbench: the locking read, the actor check, the state
+    /// update, the chain-head read, the history insert and the head update, in one transaction.
     static let pgbenchScript = """
         \\set w :client_id + 1
         BEGIN;
         SELECT practice_id, release_id, term_years, scope::text, state, version, appeal_deadline FROM applications WHERE id = ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid FOR UPDATE;
+        SELECT role, practice_id FROM people WHERE id = '00000000-0000-0000-0001-000000000001';
         UPDATE applications SET state = 'submitted', version = version + 1, updated_at = now() WHERE id = ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid;
-        SELECT coalesce(max(seq), 0) + 1 AS next FROM history_events WHERE application_id = ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid \\gset
-        INSERT INTO history_events (application_id, seq, occurred_at, actor_id, actor_role, machine, subject_id, action, from_state, to_state, reason, payload, prev_hash, hash) VALUES (('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid, :next, now(), NULL, 'practice-admin', 'application', ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid, 'submit', 'draft', 'submitted', '', '{}', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+        SELECT history_seq + 1 AS next FROM applications WHERE id = ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid \\gset
+        INSERT INTO history_events (application_id, seq, occurred_at, actor_id, actor_role, machine, subject_id, action, from_state, to_state, reason, payload, prev_hash, hash) VALUES (('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid, :next, now(), '00000000-0000-0000-0001-000000000001', 'staff', 'application', ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid, 'submit', 'draft', 'submitted', '', '{}', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+        UPDATE applications SET history_seq = :next, history_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' WHERE id = ('00000000-0000-0000-0000-' || lpad(:w::text, 12, '0'))::uuid;
         END;
 
         """
@@ -176,6 +186,7 @@ struct Bench: AsyncParsableCommand {
             }()
             _ = try await client.query("ALTER TABLE history_events DISABLE TRIGGER history_events_append_only", logger: logger)
             _ = try await client.query("DELETE FROM history_events", logger: logger)
+            _ = try await client.query("UPDATE applications SET history_seq = 0, history_hash = \(HistoryEvent.genesisHash)", logger: logger)
             _ = try await client.query("ALTER TABLE history_events ENABLE TRIGGER history_events_append_only", logger: logger)
             let base = Int64(Date().timeIntervalSince1970 * 1_000_000)
             for chain in 0..<chains {
@@ -209,6 +220,7 @@ struct Bench: AsyncParsableCommand {
                            'document-review', 'revisions-requested', r, '{}', p, h
                     FROM unnest(\(seqs)::int[], \(micros)::bigint[], \(actions)::text[], \(reasons)::text[], \(prevs)::text[], \(hashes)::text[]) AS t(s, m, a, r, p, h)
                     """, logger: logger)
+                _ = try await client.query("UPDATE applications SET history_seq = \(perApplication), history_hash = \(prev) WHERE id = \(application)", logger: logger)
             }
             _ = try await client.query("ANALYZE history_events", logger: logger)
             return totalBytes

@@ -27,7 +27,9 @@ public struct HistoryChain: Sendable {
             self.problem = problem
         }
 
-        public var description: String { "application \(applicationID): event \(eventID) (#\(seq)) \(problem)" }
+        public var description: String {
+            eventID == 0 ? "application \(applicationID): \(problem)" : "application \(applicationID): event \(eventID) (#\(seq)) \(problem)"
+        }
     }
 
     public struct Report: Sendable, Equatable {
@@ -67,19 +69,48 @@ public struct HistoryChain: Sendable {
     }
 
     private func verify(application: UUID?, partition: Int, of partitions: Int) async throws -> Report {
+        // The head (last seq and hash) each application records, written with every event: events
+        // deleted from the end of a chain, or a whole chain, show up against it.
+        var heads: [UUID: (seq: Int, hash: String)] = [:]
+        for try await (id, seq, hash) in try await client.query("""
+            SELECT id, history_seq, history_hash FROM applications
+            WHERE (\(application == nil) OR id = \(application ?? UUID()))
+              AND (\(partitions) = 1 OR (hashtext(id::text) & 2147483647) % \(partitions) = \(partition))
+            """, logger: logger).decode((UUID, Int, String).self) {
+            heads[id] = (seq, hash)
+        }
         var report = Report()
         var current: UUID?
+        var lastEvent: HistoryEvent?
         var expectedSeq = 1
         var previousHash = HistoryEvent.genesisHash
         var broken = false
+        var seen = Set<UUID>()
+
+        func closeChain() {
+            guard let current, !broken else { return }
+            let head = heads[current] ?? (0, HistoryEvent.genesisHash)
+            let endSeq = lastEvent?.seq ?? 0
+            if head.seq != endSeq || head.hash != previousHash {
+                let missing = head.seq - endSeq
+                let problem = missing > 0
+                    ? "ends the chain at #\(endSeq), but the application records #\(head.seq): the last \(missing) event(s) are missing"
+                    : "ends the chain, but does not match the head the application records"
+                report.breaks.append(Break(applicationID: current, eventID: lastEvent?.id ?? 0, seq: endSeq, problem: problem))
+            }
+        }
+
         try await stream(application: application, partition: partition, of: partitions) { event in
             report.events += 1
             if event.applicationID != current {
+                closeChain()
                 current = event.applicationID
+                seen.insert(event.applicationID)
                 report.applications += 1
                 expectedSeq = 1
                 previousHash = HistoryEvent.genesisHash
                 broken = false
+                lastEvent = nil
             }
             guard !broken else { return }
             let problem: String?
@@ -98,6 +129,14 @@ public struct HistoryChain: Sendable {
             }
             expectedSeq = event.seq + 1
             previousHash = event.hash
+            lastEvent = event
+        }
+        closeChain()
+        // Applications whose whole chain is gone.
+        for (id, head) in heads where head.seq > 0 && !seen.contains(id) {
+            report.applications += 1
+            report.breaks.append(Break(applicationID: id, eventID: 0, seq: 0,
+                                       problem: "has no events, but the application records \(head.seq): the whole chain is missing"))
         }
         return report
     }
@@ -128,7 +167,7 @@ public struct HistoryChain: Sendable {
                    subject_id, action, from_state, to_state, reason, payload, prev_hash, hash
             FROM history_events
             WHERE (\(application == nil) OR application_id = \(application ?? UUID()))
-              AND (\(partitions) = 1 OR abs(hashtext(application_id::text)) % \(partitions) = \(partition))
+              AND (\(partitions) = 1 OR (hashtext(application_id::text) & 2147483647) % \(partitions) = \(partition))
             ORDER BY application_id, seq
             """, logger: logger)
         for try await (id, app, seq, micros, actor, role, machine, subject, action, from, to, reason, payload, prev, hash)

@@ -37,6 +37,11 @@ extension WorkflowStore {
                 } catch let error as WorkflowError {
                     // A timer whose transition no longer applies is spent, not retried forever.
                     result = "skipped: \(error)"
+                } catch {
+                    // Any other failure (rolled back to the savepoint) is recorded too, so one bad timer
+                    // cannot hold up every timer due after it. A lost connection aborts the round instead.
+                    logger.error("Timer failed", metadata: ["timer": "\(timer)", "error": "\(Database.describe(error))"])
+                    result = "failed: \(Database.describe(error))"
                 }
                 _ = try await engine.connection.query(
                     "UPDATE timers SET fired_at = \(now), outcome = \(result) WHERE id = \(timer)", logger: logger)

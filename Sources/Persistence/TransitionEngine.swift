@@ -46,10 +46,12 @@ struct TransitionEngine {
 
     var now: Date { clock.now() }
 
-    func lockApplication(_ id: UUID) async throws -> ApplicationRow {
+    /// Reads the application, locking its row for the rest of the transaction unless `forUpdate` is false
+    /// (readers must not hold up transitions).
+    func lockApplication(_ id: UUID, forUpdate: Bool = true) async throws -> ApplicationRow {
         let rows = try await connection.query("""
             SELECT practice_id, release_id, term_years, scope::text, state, version, appeal_deadline
-            FROM applications WHERE id = \(id) FOR UPDATE
+            FROM applications WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """, logger: logger)
         for try await (practice, release, term, scope, state, version, deadline) in rows.decode((UUID, String, Int, String, String, Int, Date?).self) {
             return ApplicationRow(id: id, practiceID: practice, releaseID: release, termYears: term,
@@ -72,6 +74,7 @@ struct TransitionEngine {
             applicationID = try await owningApplication(table: table, id: subjectID)
         }
         let application = try await lockApplication(applicationID)
+        try await authorize(actor, on: application)
         var (stateName, version) = (application.state, application.version)
         if table != "applications" {
             (stateName, version) = try await lockSubject(table: table, id: subjectID)
@@ -106,6 +109,29 @@ struct TransitionEngine {
         try await appendHistory(applicationID: applicationID, actor: actor, machine: machine.name, subjectID: subjectID,
                                 action: action.rawValue, from: state.rawValue, to: transition.to.rawValue, reason: reason, payload: payload)
         return (Fired(state: transition.to.rawValue, version: newVersion), transition, application)
+    }
+
+    /// The actor is who they say: a person with that role (read from the database, not trusted from the
+    /// caller), and practice people act only on their own practice's applications. Only the scheduler
+    /// acts without a person.
+    func authorize(_ actor: Actor, on application: ApplicationRow) async throws {
+        guard let person = actor.id else {
+            guard actor.role == .system else { throw WorkflowError.invalid("Only the scheduler acts without a person.") }
+            return
+        }
+        guard actor.role != .system else { throw WorkflowError.invalid("A person cannot act as the scheduler.") }
+        var found: (String, UUID?)?
+        for try await row in try await connection.query(
+            "SELECT role, practice_id FROM people WHERE id = \(person)", logger: logger
+        ).decode((String, UUID?).self) { found = row }
+        guard let (role, practice) = found else { throw WorkflowError.notFound("Person \(person)") }
+        guard role == actor.role.rawValue else {
+            throw WorkflowError.refused(.roleNotAllowed(action: "act as \(actor.role.rawValue)", role: Role(rawValue: role) ?? actor.role))
+        }
+        if [.practiceAdmin, .practiceContributor].contains(actor.role), practice != application.practiceID {
+            // Another practice's application does not exist as far as this person is concerned.
+            throw WorkflowError.notFound("Application \(application.id)")
+        }
     }
 
     private func owningApplication(table: String, id: UUID) async throws -> UUID {
@@ -144,6 +170,17 @@ struct TransitionEngine {
                 """, logger: logger)
             for try await _ in rows { facts.actorIsSurveyorOnApplication = true }
         }
+        if guards.contains(.noReaccreditationOpen) {
+            for try await _ in try await connection.query(
+                "SELECT 1 FROM applications WHERE previous_application_id = \(application.id)", logger: logger
+            ) { facts.hasSuccessor = true }
+        }
+        if guards.contains(.correctiveActionsSubmitted) {
+            for try await code in try await connection.query("""
+                SELECT indicator_code FROM corrective_actions
+                WHERE application_id = \(application.id) AND state NOT IN ('submitted', 'accepted') ORDER BY indicator_code
+                """, logger: logger).decode(String.self) { facts.unsubmittedCorrectiveActions.append(code) }
+        }
         facts.appealDeadline = application.appealDeadline
         return facts
     }
@@ -177,13 +214,14 @@ struct TransitionEngine {
 
     // MARK: - History
 
-    /// Appends one event to the application's chain. The caller holds the application row lock.
+    /// Appends one event to the application's chain and moves the chain head recorded on the application.
+    /// The caller holds the application row lock.
     func appendHistory(applicationID: UUID, actor: Actor, machine: String, subjectID: UUID, action: String,
                        from: String?, to: String, reason: String, payload: [String: String]) async throws {
         var seq = 1
         var prevHash = HistoryEvent.genesisHash
         for try await (last, hash) in try await connection.query("""
-            SELECT seq, hash FROM history_events WHERE application_id = \(applicationID) ORDER BY seq DESC LIMIT 1
+            SELECT history_seq, history_hash FROM applications WHERE id = \(applicationID)
             """, logger: logger).decode((Int, String).self) {
             seq = last + 1
             prevHash = hash
@@ -201,6 +239,8 @@ struct TransitionEngine {
             VALUES (\(applicationID), \(seq), timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(actor.id), \(actor.role.rawValue),
                     \(machine), \(subjectID), \(action), \(from), \(to), \(reason), \(payloadText), \(prevHash), \(hash))
             """, logger: logger)
+        _ = try await connection.query(
+            "UPDATE applications SET history_seq = \(seq), history_hash = \(hash) WHERE id = \(applicationID)", logger: logger)
     }
 
     static func canonicalJSON(_ payload: [String: String]) -> String {
@@ -222,10 +262,13 @@ struct TransitionEngine {
             """, logger: logger)
     }
 
+    /// Cancels pending timers. A timer the scheduler is firing right now is left to it (SKIP LOCKED, so
+    /// the two never wait on each other); its transition no longer applies and it is marked spent.
     func cancelTimers(subjectID: UUID, action: String) async throws {
         _ = try await connection.query("""
             UPDATE timers SET fired_at = \(now), outcome = 'cancelled'
-            WHERE subject_id = \(subjectID) AND action = \(action) AND fired_at IS NULL
+            WHERE id IN (SELECT id FROM timers WHERE subject_id = \(subjectID) AND action = \(action) AND fired_at IS NULL
+                         FOR UPDATE SKIP LOCKED)
             """, logger: logger)
     }
 }

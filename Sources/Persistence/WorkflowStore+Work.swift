@@ -12,6 +12,7 @@ extension WorkflowStore {
         guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
         try await transaction { engine in
             let application = try await engine.lockApplication(id)
+            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "respond", application, engine)
             try Self.requireState(application, in: [.selfAssessment, .revisionsRequested], doing: "answer the self-assessment")
             try await Self.requireApplicable(code, application, engine)
             guard let person = actor.id else { throw WorkflowError.invalid("Responses are made by people.") }
@@ -37,11 +38,20 @@ extension WorkflowStore {
         }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id)
+            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
             try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
                                                     .visitScheduled, .visitCompleted, .correctiveActionDue],
                                   doing: "add evidence")
             for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
             guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
+            if let previous {
+                var owner: UUID?
+                for try await value in try await engine.connection.query(
+                    "SELECT application_id FROM evidence_documents WHERE id = \(previous)", logger: logger
+                ).decode(UUID.self) { owner = value }
+                // A new version replaces a document of the same application, never another one's.
+                guard owner == id else { throw WorkflowError.notFound("Evidence document \(previous)") }
+            }
             let documentID = UUID()
             _ = try await engine.connection.query("""
                 INSERT INTO evidence_documents (id, application_id, title, kind, as_of, sha256, byte_count, media_type, file_name,
@@ -67,7 +77,10 @@ extension WorkflowStore {
 
     @discardableResult
     public func fire(_ action: Workflows.EvidenceAction, evidence id: UUID, actor: Actor, expectedVersion: Int?, reason: String = "") async throws -> Fired {
-        try await transaction { engine in
+        guard action != .supersede else {
+            throw WorkflowError.invalid("A document is superseded by uploading its new version (addEvidence with supersedes).")
+        }
+        return try await transaction { engine in
             try await engine.fire(Workflows.evidence, table: "evidence_documents", subjectID: id, action: action, actor: actor,
                                   expectedVersion: expectedVersion, reason: reason, payload: [:]).fired
         }
@@ -83,6 +96,14 @@ extension WorkflowStore {
         }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id)
+            try await engine.authorize(actor, on: application)
+            try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit, .visitScheduled],
+                                  doing: "propose a surveyor")
+            var open = false
+            for try await _ in try await engine.connection.query("""
+                SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(surveyor) AND state IN ('proposed', 'accepted')
+                """, logger: logger) { open = true }
+            guard !open else { throw WorkflowError.invalid("This surveyor is already proposed for or on the team.") }
             let conflicts = try await Self.conflicts(surveyor: surveyor, practice: application.practiceID, engine)
             var facts = GuardFacts()
             facts.conflicts = conflicts
@@ -163,9 +184,14 @@ extension WorkflowStore {
         guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
         try await transaction { engine in
             let application = try await engine.lockApplication(id)
+            try await engine.authorize(actor, on: application)
             try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
                                   doing: "score")
             try await Self.requireApplicable(code, application, engine)
+            if value == .notApplicable,
+               try await engine.applicableIndicators(application).contains(where: { $0.indicator.indicator.code == code && $0.indicator.indicator.level == .mustMeet }) {
+                throw WorkflowError.invalid("\(code) is an applicable level-1 indicator: it is compliant or not, never \"not applicable\".")
+            }
             guard [.surveyor, .staff].contains(actor.role), let person = actor.id else {
                 throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
             }
@@ -194,6 +220,7 @@ extension WorkflowStore {
         guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("An RFI needs a question.") }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id)
+            try await engine.authorize(actor, on: application)
             if let code { try await Self.requireApplicable(code, application, engine) }
             let rfiID = UUID()
             let due = engine.now.addingTimeInterval(Double(settings.rfiResponseDays) * 86_400)
@@ -258,6 +285,12 @@ extension WorkflowStore {
         guard let state = ApplicationState(rawValue: application.state), states.contains(state) else {
             throw WorkflowError.invalid("Cannot \(what) while the application is \(application.state).")
         }
+    }
+
+    static func requireRole(_ actor: Actor, in roles: Set<Role>, doing what: String, _ application: ApplicationRow,
+                            _ engine: TransitionEngine) async throws {
+        guard roles.contains(actor.role) else { throw WorkflowError.refused(.roleNotAllowed(action: what, role: actor.role)) }
+        try await engine.authorize(actor, on: application)
     }
 
     static func requireApplicable(_ code: String, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {

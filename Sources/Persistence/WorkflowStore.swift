@@ -116,6 +116,13 @@ public struct WorkflowStore: Sendable {
         ).decode(String.self) { scope = value }
         guard let scope else { throw WorkflowError.notFound("Practice \(practiceID)") }
         let id = UUID()
+        if actor.role != .system {
+            guard [.practiceAdmin, .staff, .administrator].contains(actor.role) else {
+                throw WorkflowError.refused(.roleNotAllowed(action: "create-application", role: actor.role))
+            }
+            try await engine.authorize(actor, on: ApplicationRow(id: id, practiceID: practiceID, releaseID: releaseID, termYears: termYears,
+                                                                  scope: PracticeScope(agents: []), state: "", version: 0, appealDeadline: nil))
+        }
         let now = engine.now
         _ = try await engine.connection.query("""
             INSERT INTO applications (id, practice_id, release_id, pathway, term_years, scope, state, previous_application_id, created_at, updated_at)
@@ -166,10 +173,18 @@ public struct WorkflowStore: Sendable {
         guard let mode = payload["mode"].flatMap(VisitMode.init(rawValue:)) else {
             throw WorkflowError.invalid("'schedule-visit' needs mode: on-site or virtual.")
         }
-        guard let date = payload["date"], date.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil else {
-            throw WorkflowError.invalid("'schedule-visit' needs date: YYYY-MM-DD.")
+        guard let date = payload["date"], isCalendarDate(date) else {
+            throw WorkflowError.invalid("'schedule-visit' needs date: a calendar date, YYYY-MM-DD.")
         }
         return (mode, date)
+    }
+
+    static func isCalendarDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        let components = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: year, month: month, day: day)
+        return components.isValidDate
     }
 
     /// Determinations, appeals and change notices are records as well as transitions.
@@ -219,7 +234,8 @@ public struct WorkflowStore: Sendable {
         case .startTerm:
             let end = Calendar(identifier: .gregorian).date(byAdding: .year, value: application.termYears, to: now)!
             _ = try await engine.connection.query("""
-                UPDATE applications SET term_start = \(now)::date, term_end = \(end)::date WHERE id = \(application.id)
+                UPDATE applications SET term_start = (\(now) AT TIME ZONE 'UTC')::date, term_end = (\(end) AT TIME ZONE 'UTC')::date
+                WHERE id = \(application.id)
                 """, logger: logger)
             for days in settings.expiryReminderDays {
                 try await engine.addTimer(applicationID: application.id, machine: machine, subjectID: application.id,
@@ -228,6 +244,8 @@ public struct WorkflowStore: Sendable {
             try await engine.addTimer(applicationID: application.id, machine: machine, subjectID: application.id,
                                       action: ApplicationAction.expire.rawValue, due: end)
         case .openAppealWindow:
+            // A window from an earlier denial (before an appeal sent it back to committee) is over.
+            try await engine.cancelTimers(subjectID: application.id, action: ApplicationAction.closeAppealWindow.rawValue)
             let deadline = now.addingTimeInterval(Double(settings.appealWindowDays) * day)
             _ = try await engine.connection.query("UPDATE applications SET appeal_deadline = \(deadline) WHERE id = \(application.id)", logger: logger)
             try await engine.addTimer(applicationID: application.id, machine: machine, subjectID: application.id,
@@ -235,7 +253,12 @@ public struct WorkflowStore: Sendable {
         case .setCorrectiveActionDue:
             // One corrective action per applicable indicator that is not compliant, each with its own deadline.
             let due = now.addingTimeInterval(Double(settings.correctiveActionDays) * day)
-            for progress in try await engine.indicatorProgress(application) where progress.score == .nonCompliant || progress.score == .partiallyCompliant {
+            var open = Set<String>()
+            for try await code in try await engine.connection.query(
+                "SELECT indicator_code FROM corrective_actions WHERE application_id = \(application.id) AND state <> 'accepted'", logger: logger
+            ).decode(String.self) { open.insert(code) }
+            for progress in try await engine.indicatorProgress(application)
+            where (progress.score == .nonCompliant || progress.score == .partiallyCompliant) && !open.contains(progress.code) {
                 let itemID = UUID()
                 _ = try await engine.connection.query("""
                     INSERT INTO corrective_actions (id, application_id, indicator_code, description, state, due_at, created_at)
@@ -315,12 +338,12 @@ public struct WorkflowStore: Sendable {
 
     /// Each applicable indicator with its response, evidence count and score.
     public func progress(application id: UUID) async throws -> [GuardFacts.IndicatorProgress] {
-        try await transaction { engine in try await engine.indicatorProgress(try await engine.lockApplication(id)) }
+        try await transaction { engine in try await engine.indicatorProgress(try await engine.lockApplication(id, forUpdate: false)) }
     }
 
     public func scoreReport(application id: UUID) async throws -> ScoreReport {
         try await transaction { engine in
-            try await scoreReport(engine, application: try await engine.lockApplication(id))
+            try await scoreReport(engine, application: try await engine.lockApplication(id, forUpdate: false))
         }
     }
 

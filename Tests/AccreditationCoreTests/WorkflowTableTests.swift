@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func allMetRecommendsAccreditedAndRollsUp() {
-        let report = ScoreReport(items: items([("GOV-01", .mustMeet, .compliant), ("GOV-02", .scored, .compliant), ("RPS-01", .mustMeet, .notApplicable)]),
+        let report = ScoreReport(items: items([("GOV-01", .mustMeet, .compliant), ("GOV-02", .scored, .compliant), ("RPS-01", .scored, .notApplicable)]),
                                  settings: .init())
         #expect(report.recommendation.determination == .accredited)
         #expect(report.domains.map(\.code) == ["GOV", "RPS"])

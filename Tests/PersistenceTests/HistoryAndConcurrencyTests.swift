@@ -50,11 +50,17 @@ import Testing
             try await world.acceptTeam(application, [world.oncologist, world.physicist])
             let before = try await world.store.application(application)
             let events = try await world.store.history(of: application).count
-            // The date has the right shape but is not a calendar date: the visit insert fails after the
-            // state change and the history event were written in the same transaction.
-            await #expect(throws: (any Error).self) {
-                try await world.fire(.scheduleVisit, application, by: world.staff, payload: ["mode": "virtual", "date": "2026-02-30"])
+            // Make the visit record (written after the state change and the history event, in the same
+            // transaction) fail, as a full disk or a broken constraint would.
+            try await TestDatabase.asOwner(of: world) { owner in
+                _ = try await owner.query("""
+                    CREATE FUNCTION refuse_visit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'visit store unavailable'; END $$ LANGUAGE plpgsql
+                    """, logger: TestCluster.logger)
+                _ = try await owner.query("CREATE TRIGGER refuse_visit BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION refuse_visit()", logger: TestCluster.logger)
             }
+            await #expect {
+                try await world.fire(.scheduleVisit, application, by: world.staff, payload: ["mode": "virtual", "date": "2026-12-01"])
+            } throws: { error in Database.describe(error).contains("visit store unavailable") }
             #expect(try await world.store.application(application) == before)
             #expect(try await world.store.history(of: application).count == events)
         }
@@ -86,6 +92,34 @@ import Testing
             let gap = try await chain.verify(application: application)
             #expect(gap.breaks.first?.eventID == events[3].id)
             #expect(gap.breaks.first?.problem == "follows #\(deleted.seq - 1): 1 event(s) before it are missing")
+        }
+    }
+
+    @Test func deletingTheEndOfAChainOrAllOfItIsDetected() async throws {
+        try await WorkflowWorld.with { world in
+            let trimmed = try await world.newApplication()
+            let erased = try await world.newApplication()
+            try await world.advance(trimmed, to: .selfAssessment)
+            try await world.advance(erased, to: .submitted)
+            let events = try await world.store.history(of: trimmed)
+            try await TestDatabase.tamper(world, "DELETE FROM history_events WHERE id IN (\(events[events.count - 1].id), \(events[events.count - 2].id))")
+            try await TestDatabase.tamper(world, "DELETE FROM history_events WHERE application_id = '\(erased)'")
+            let report = try await HistoryChain(client: world.client, logger: TestCluster.logger).verify()
+            #expect(report.breaks.contains(.init(applicationID: trimmed, eventID: events[events.count - 3].id, seq: events.count - 2,
+                problem: "ends the chain at #\(events.count - 2), but the application records #\(events.count): the last 2 event(s) are missing")))
+            #expect(report.breaks.contains(.init(applicationID: erased, eventID: 0, seq: 0,
+                problem: "has no events, but the application records 2: the whole chain is missing")))
+        }
+    }
+
+    @Test func aMissingValueAndADashHashDifferently() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let created = try #require(try await world.store.history(of: application).first)
+            #expect(created.fromState == nil)
+            try await TestDatabase.tamper(world, "UPDATE history_events SET from_state = '-' WHERE id = \(created.id)")
+            let report = try await HistoryChain(client: world.client, logger: TestCluster.logger).verify(application: application)
+            #expect(report.breaks.first?.problem == "does not match its hash: the row was changed")
         }
     }
 

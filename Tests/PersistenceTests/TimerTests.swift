@@ -112,4 +112,24 @@ import Testing
             #expect(try await HistoryChain(client: world.client, logger: TestCluster.logger).verify().isIntact)
         }
     }
+
+    @Test func aTimerFromAnEarlierDenialDoesNotEndALaterAppealWindow() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .committeeReview, scores: ["GOV-01": .nonCompliant])
+            try await world.fire(.deny, application, by: world.staff)                 // window until day 30
+            world.clock.advance(days: 2)
+            try await world.fire(.appeal, application, by: world.admin, payload: ["text": "New evidence."])
+            world.clock.advance(days: 3)
+            try await world.fire(.returnToCommittee, application, by: world.staff)
+            world.clock.advance(days: 5)
+            try await world.fire(.deny, application, by: world.staff)                 // day 10: window until day 40
+            world.clock.advance(days: 21)                                              // day 31
+            _ = try await world.store.fireDueTimers()
+            #expect(try await world.state(application) == "denied", "the first window's timer must not close the second")
+            world.clock.advance(days: 10)                                              // day 41
+            _ = try await world.store.fireDueTimers()
+            #expect(try await world.state(application) == "denial-final")
+        }
+    }
 }

@@ -64,6 +64,7 @@ import Testing
     @Test func anAffiliatedSurveyorCannotBeAssigned() async throws {
         try await WorkflowWorld.with { world in
             let application = try await world.newApplication()
+            try await world.advance(application, to: .documentReview)
             await #expect(throws: WorkflowError.refused(.guardFailed(.noConflictOfInterest,
                 reason: "conflict of interest: consulting physicist at facility Hilltop Satellite of the practice's network"))) {
                 _ = try await world.store.proposeAssignment(application: application, surveyor: world.affiliatedSurveyor.id!, actor: world.staff)
@@ -80,6 +81,7 @@ import Testing
     @Test func acceptingNeedsASignedAttestationByTheAssignedSurveyor() async throws {
         try await WorkflowWorld.with { world in
             let application = try await world.newApplication()
+            try await world.advance(application, to: .documentReview)
             let assignment = try await world.store.proposeAssignment(application: application, surveyor: world.oncologist.id!, actor: world.staff)
             await #expect(throws: WorkflowError.refused(.guardFailed(.attestationSigned, reason: "the conflict-of-interest attestation is not signed"))) {
                 try await world.store.fire(.accept, assignment: assignment, actor: world.oncologist, expectedVersion: 1, attestation: "  ")
@@ -180,6 +182,101 @@ import Testing
             }
             // What was started on it carries on.
             try await world.fire(.submit, pinned, by: world.admin)
+        }
+    }
+
+    @Test func surveyorsAreProposedOnlyWhileTheSurveyIsOpenAndOnce() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            await #expect(throws: WorkflowError.invalid("Cannot propose a surveyor while the application is draft.")) {
+                _ = try await world.store.proposeAssignment(application: application, surveyor: world.oncologist.id!, actor: world.staff)
+            }
+            try await world.advance(application, to: .documentReview)
+            let assignment = try await world.store.proposeAssignment(application: application, surveyor: world.oncologist.id!, actor: world.staff)
+            await #expect(throws: WorkflowError.invalid("This surveyor is already proposed for or on the team.")) {
+                _ = try await world.store.proposeAssignment(application: application, surveyor: world.oncologist.id!, actor: world.staff)
+            }
+            try await world.store.fire(.accept, assignment: assignment, actor: world.oncologist, expectedVersion: 1, attestation: "No conflict.")
+            // Assignments end with the determination, not by hand in the middle of the survey.
+            await #expect(throws: WorkflowError.refused(.roleNotAllowed(action: "complete", role: .staff))) {
+                try await world.store.fire(.complete, assignment: assignment, actor: world.staff, expectedVersion: 2)
+            }
+        }
+    }
+
+    @Test func levelOneIndicatorsAreNeverScoredNotApplicable() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .visitCompleted)
+            await #expect(throws: WorkflowError.invalid("GOV-01 is an applicable level-1 indicator: it is compliant or not, never \"not applicable\".")) {
+                try await world.store.score(application: application, indicator: "GOV-01", value: .notApplicable, rationale: "n/a", actor: world.oncologist)
+            }
+            try await world.store.score(application: application, indicator: "GOV-02", value: .notApplicable, rationale: "No such service.", actor: world.oncologist)
+        }
+    }
+
+    @Test func peopleActOnlyAsWhoTheyAreAndOnTheirOwnPractice() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let elsewhere = try await world.store.createPractice(
+                PracticeRecord(legalName: "Elsewhere Oncology", address: "5 Far Rd", licenceNumber: "NRC-9", regulator: "US-NC",
+                               scope: PracticeScope(agents: [.i131])),
+                facilities: [FacilityRecord(name: "Elsewhere", address: "5 Far Rd", isMain: true, distanceMiles: 0)])
+            let stranger = Actor(id: try await world.store.createPerson(email: "s@elsewhere.org", name: "S", role: .practiceAdmin, practiceID: elsewhere),
+                                 role: .practiceAdmin)
+            await #expect(throws: WorkflowError.notFound("Application \(application)")) {
+                try await world.fire(.submit, application, by: stranger)
+            }
+            // A contributor claiming to be an admin is refused: the role comes from the database.
+            await #expect(throws: WorkflowError.refused(.roleNotAllowed(action: "act as practice-admin", role: .practiceContributor))) {
+                try await world.fire(.submit, application, by: Actor(id: world.contributor.id, role: .practiceAdmin))
+            }
+            await #expect(throws: WorkflowError.invalid("Only the scheduler acts without a person.")) {
+                try await world.fire(.submit, application, by: Actor(id: nil, role: .practiceAdmin))
+            }
+            await #expect(throws: WorkflowError.refused(.roleNotAllowed(action: "respond", role: .staff))) {
+                try await world.store.respond(application: application, indicator: "GOV-01", answer: "x", actor: world.staff)
+            }
+        }
+    }
+
+    @Test func reaccreditationOpensOnlyOnce() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .accredited)
+            try await world.fire(.reaccredit, application, by: world.admin)
+            await #expect(throws: WorkflowError.refused(.guardFailed(.noReaccreditationOpen, reason: "a reaccreditation cycle was already opened from this application"))) {
+                try await world.fire(.reaccredit, application, by: world.staff)
+            }
+        }
+    }
+
+    @Test func correctiveActionResponseNeedsEveryItemSubmitted() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .committeeReview, scores: ["GOV-01": .partiallyCompliant, "GOV-02": .nonCompliant])
+            try await world.fire(.grantProvisional, application, by: world.staff)
+            try await world.fire(.requireCorrectiveAction, application, by: world.staff)
+            let items = try await world.store.correctiveActions(application: application)
+            #expect(items.map(\.indicator) == ["GOV-01", "GOV-02"])
+            try await world.store.fire(.submit, correctiveAction: items[0].id, actor: world.admin, expectedVersion: items[0].version, response: "Fixed.")
+            await #expect(throws: WorkflowError.refused(.guardFailed(.correctiveActionsSubmitted, reason: "corrective action(s) not submitted for GOV-02"))) {
+                try await world.fire(.submitCorrectiveAction, application, by: world.admin)
+            }
+        }
+    }
+
+    @Test func visitDatesAreCalendarDates() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .readyForVisit)
+            try await world.acceptTeam(application, [world.oncologist, world.physicist])
+            await #expect(throws: WorkflowError.invalid("'schedule-visit' needs date: a calendar date, YYYY-MM-DD.")) {
+                try await world.fire(.scheduleVisit, application, by: world.staff, payload: ["mode": "virtual", "date": "2026-02-30"])
+            }
+            await #expect(throws: WorkflowError.invalid("'schedule-visit' needs mode: on-site or virtual.")) {
+                try await world.fire(.scheduleVisit, application, by: world.staff, payload: ["mode": "by-post", "date": "2026-02-20"])
+            }
         }
     }
 }

@@ -15,6 +15,10 @@ public struct GuardFacts: Sendable, Equatable {
     public var attestationSigned = false
     /// For proposing or accepting an assignment: why the surveyor is conflicted, if they are.
     public var conflicts: [String] = []
+    /// A reaccreditation cycle was already opened from this application.
+    public var hasSuccessor = false
+    /// Indicator codes of corrective actions not yet submitted (or accepted).
+    public var unsubmittedCorrectiveActions: [String] = []
 
     public init() {}
 
@@ -46,6 +50,9 @@ public enum Guard: String, Sendable, Codable, CaseIterable {
     case withinAppealWindow = "within-appeal-window"
     case attestationSigned = "attestation-signed"
     case noConflictOfInterest = "no-conflict-of-interest"
+    case appealWindowElapsed = "appeal-window-elapsed"
+    case noReaccreditationOpen = "no-reaccreditation-open"
+    case correctiveActionsSubmitted = "corrective-actions-submitted"
 
     public struct Outcome: Sendable, Equatable {
         public let holds: Bool
@@ -67,7 +74,8 @@ public enum Guard: String, Sendable, Codable, CaseIterable {
             let missing = facts.indicators.filter { $0.score == nil }.map(\.code)
             return Self.outcome(missing.isEmpty, "no score for \(Self.list(missing))")
         case .levelOneCompliant:
-            let failing = facts.indicators.filter { $0.level == .mustMeet && $0.score != .compliant && $0.score != .notApplicable }.map(\.code)
+            // An applicable level-1 indicator counts only when compliant: "not applicable" cannot stand in.
+            let failing = facts.indicators.filter { $0.level == .mustMeet && $0.score != .compliant }.map(\.code)
             return Self.outcome(failing.isEmpty, "level-1 indicator(s) not compliant: \(Self.list(failing))")
         case .deciderIsNotSurveyor:
             return Self.outcome(!facts.actorIsSurveyorOnApplication, "the person deciding is a surveyor on this application")
@@ -78,6 +86,15 @@ public enum Guard: String, Sendable, Codable, CaseIterable {
             return Self.outcome(facts.attestationSigned, "the conflict-of-interest attestation is not signed")
         case .noConflictOfInterest:
             return Self.outcome(facts.conflicts.isEmpty, "conflict of interest: \(facts.conflicts.joined(separator: "; "))")
+        case .appealWindowElapsed:
+            // A stale timer (from an earlier denial) must not end a later appeal window early.
+            guard let deadline = facts.appealDeadline else { return Self.outcome(false, "no appeal window is open") }
+            return Self.outcome(facts.now >= deadline, "the appeal window is open until \(deadline.formatted(.iso8601))")
+        case .noReaccreditationOpen:
+            return Self.outcome(!facts.hasSuccessor, "a reaccreditation cycle was already opened from this application")
+        case .correctiveActionsSubmitted:
+            return Self.outcome(facts.unsubmittedCorrectiveActions.isEmpty,
+                                "corrective action(s) not submitted for \(Self.list(facts.unsubmittedCorrectiveActions))")
         }
     }
 

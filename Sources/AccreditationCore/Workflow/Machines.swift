@@ -80,14 +80,16 @@ public enum Workflows {
             .init([.committeeReview, .correctiveActionReview], .deny, .denied, roles: staff,
                   guards: [.deciderIsNotSurveyor], effects: [.openAppealWindow, .completeAssignments]),
             .init([.provisional], .requireCorrectiveAction, .correctiveActionDue, roles: staff, effects: [.setCorrectiveActionDue]),
-            .init([.correctiveActionDue], .submitCorrectiveAction, .correctiveActionReview, roles: practice),
+            .init([.correctiveActionDue], .submitCorrectiveAction, .correctiveActionReview, roles: practice,
+                  guards: [.correctiveActionsSubmitted]),
             .init([.denied], .appeal, .appealed, roles: practice, guards: [.withinAppealWindow]),
-            .init([.denied], .closeAppealWindow, .denialFinal, roles: system),
+            .init([.denied], .closeAppealWindow, .denialFinal, roles: system, guards: [.appealWindowElapsed]),
             .init([.appealed], .upholdDenial, .denialUpheld, roles: staff),
             .init([.appealed], .returnToCommittee, .committeeReview, roles: staff),
             .init([.accredited], .fileChangeNotice, .accredited, roles: practice),
             .init([.accredited], .remindExpiry, .accredited, roles: system),
-            .init([.accredited], .reaccredit, .accredited, roles: practice.union(staff), effects: [.openReaccreditationCycle]),
+            .init([.accredited], .reaccredit, .accredited, roles: practice.union(staff),
+                  guards: [.noReaccreditationOpen], effects: [.openReaccreditationCycle]),
             .init([.accredited], .expire, .expired, roles: system),
             .init(ApplicationState.allCases.filter { ![.denialUpheld, .denialFinal, .expired, .withdrawn].contains($0) },
                   .withdraw, .withdrawn, roles: practice.union(staff)),
@@ -137,7 +139,8 @@ public enum Workflows {
             // Staff members with a surveying discipline can serve on a team too.
             .init([.proposed], .accept, .accepted, roles: [.surveyor, .staff], guards: [.attestationSigned, .noConflictOfInterest]),
             .init([.proposed], .decline, .declined, roles: [.surveyor, .staff]),
-            .init([.accepted], .complete, .completed, roles: staff.union(system)),
+            // Completed by the determination (an effect), not by hand mid-survey.
+            .init([.accepted], .complete, .completed, roles: system),
         ]
     )
 

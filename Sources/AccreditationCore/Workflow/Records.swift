@@ -62,8 +62,12 @@ public struct HistoryEvent: Sendable, Equatable {
                                  reason: String, payload: String, prevHash: String) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256 + reason.utf8.count + payload.utf8.count)
-        for field in [applicationID.uuidString, String(seq), String(occurredAtMicros), actorID?.uuidString ?? "-", actorRole,
-                      machine, subjectID.uuidString, action, fromState ?? "-", toState, reason, payload, prevHash] {
+        for field in [applicationID.uuidString, String(seq), String(occurredAtMicros), actorID?.uuidString, actorRole,
+                      machine, subjectID.uuidString, action, fromState, toState, reason, payload, prevHash] {
+            guard let field else {
+                bytes.append(0x7E) // "~": absent, distinct from every "<length>:<text>"
+                continue
+            }
             bytes.append(contentsOf: String(field.utf8.count).utf8)
             bytes.append(0x3A)
             bytes.append(contentsOf: field.utf8)

@@ -89,10 +89,10 @@ public struct ScoreReport: Sendable, Equatable {
                                   explanation: "\(unscored.count) applicable indicator(s) are not scored yet.")
         }
         let levelOne = items.filter { $0.level == .mustMeet }
-        let failing = levelOne.filter { $0.score == .nonCompliant }.map(\.code)
+        let failing = levelOne.filter { $0.score == .nonCompliant || $0.score == .notApplicable }.map(\.code)
         if !failing.isEmpty {
             return Recommendation(determination: .denied, drivers: failing,
-                                  explanation: "Level-1 indicator(s) \(failing.joined(separator: ", ")) are non-compliant; level 1 must be met for accreditation.")
+                                  explanation: "Level-1 indicator(s) \(failing.joined(separator: ", ")) are not compliant; level 1 must be met for accreditation.")
         }
         let partial = levelOne.filter { $0.score == .partiallyCompliant }.map(\.code)
         if !partial.isEmpty {

@@ -56,11 +56,14 @@ public enum WorkflowDocument {
         case .levelOneEvidenceUploaded: "every applicable level-1 indicator has at least one current (not superseded) evidence document"
         case .surveyTeamComplete: "the accepted survey team includes a radiation oncologist and a medical physicist"
         case .everyApplicableIndicatorScored: "every applicable indicator has a surveyor's score"
-        case .levelOneCompliant: "every applicable level-1 indicator is scored compliant (or not applicable)"
+        case .levelOneCompliant: "every applicable level-1 indicator is scored compliant"
         case .deciderIsNotSurveyor: "the person deciding has no assignment on the application"
         case .withinAppealWindow: "the appeal comes before the deadline set by the denial"
         case .attestationSigned: "the surveyor signed the conflict-of-interest attestation"
         case .noConflictOfInterest: "the surveyor declared no affiliation with the practice or any facility of its network"
+        case .appealWindowElapsed: "the appeal deadline has passed (a timer from an earlier denial cannot end a later window)"
+        case .noReaccreditationOpen: "no reaccreditation cycle has been opened from this application yet"
+        case .correctiveActionsSubmitted: "every open corrective action of the application has been submitted"
         }
     }
 

@@ -19,9 +19,13 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'catalog release % cannot be deleted; retire it instead', OLD.release_id;
     END IF;
-    IF NEW.content_hash <> OLD.content_hash OR NEW.content <> OLD.content
-       OR NEW.release_id <> OLD.release_id OR NEW.effective_on <> OLD.effective_on THEN
+    -- Only retirement may change a stored release: its status (one way) and the time it happened.
+    IF (NEW.release_id, NEW.catalog_id, NEW.version, NEW.title, NEW.effective_on, NEW.content_hash, NEW.content, NEW.published_at)
+       IS DISTINCT FROM (OLD.release_id, OLD.catalog_id, OLD.version, OLD.title, OLD.effective_on, OLD.content_hash, OLD.content, OLD.published_at) THEN
         RAISE EXCEPTION 'catalog release % is immutable', OLD.release_id;
+    END IF;
+    IF OLD.status = 'retired' AND NEW.status <> 'retired' THEN
+        RAISE EXCEPTION 'catalog release % is retired; a retired release is not brought back', OLD.release_id;
     END IF;
     RETURN NEW;
 END;

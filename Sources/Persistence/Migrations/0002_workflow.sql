@@ -60,6 +60,10 @@ CREATE TABLE applications (
     term_start               date,
     term_end                 date,
     appeal_deadline          timestamptz,
+    -- Head of this application's history chain, written with every event: `audit verify` compares it
+    -- with the last event, so deleting events from the end of a chain is detected too.
+    history_seq              integer NOT NULL DEFAULT 0,
+    history_hash             text NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
     created_at               timestamptz NOT NULL,
     updated_at               timestamptz NOT NULL
 );
@@ -243,3 +247,11 @@ GRANT DELETE ON responses, evidence_links, scores TO apex_service;
 GRANT SELECT, INSERT ON history_events TO apex_service;
 GRANT USAGE ON SEQUENCE history_events_id_seq, timers_id_seq TO apex_service;
 GRANT SELECT ON schema_migrations TO apex_service;
+-- The login role that migrates must be able to work as the service role (a no-op for superusers).
+DO $$
+BEGIN
+    EXECUTE format('GRANT apex_service TO %I', current_user);
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'could not grant apex_service to %; grant it as a superuser', current_user;
+END
+$$;
