@@ -54,7 +54,6 @@ let package = Package(
                 "StandardsCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -125,15 +124,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(
-            name: "PersistenceTests",
-            dependencies: [
-                "Persistence", "TestSupport", "EmbeddedPostgres",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: strict
-        ),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport", "EmbeddedPostgres"], swiftSettings: strict),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -3,7 +3,6 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 import Crypto
-import NIOCore
 
 /// Reads and verifies the per-application hash chains of `history_events`.
 public struct HistoryChain: Sendable {
@@ -82,7 +81,7 @@ public struct HistoryChain: Sendable {
         }
         var report = Report()
         var current: UUID?
-        var lastEvent: (id: Int64, seq: Int)?
+        var lastEvent: HistoryEvent?
         var expectedSeq = 1
         var previousHash = HistoryEvent.genesisHash
         var broken = false
@@ -101,7 +100,7 @@ public struct HistoryChain: Sendable {
             }
         }
 
-        try await streamForVerify(application: application, partition: partition, of: partitions) { event in
+        try await stream(application: application, partition: partition, of: partitions) { event in
             report.events += 1
             if event.applicationID != current {
                 closeChain()
@@ -119,7 +118,7 @@ public struct HistoryChain: Sendable {
                 problem = "follows #\(expectedSeq - 1): \(event.seq - expectedSeq) event(s) before it are missing"
             } else if event.prevHash != previousHash {
                 problem = "does not link to the event before it"
-            } else if Self.hex(SHA256.hash(data: event.input.readableBytesView)) != event.hash {
+            } else if Self.hash(event) != event.hash {
                 problem = "does not match its hash: the row was changed"
             } else {
                 problem = nil
@@ -130,7 +129,7 @@ public struct HistoryChain: Sendable {
             }
             expectedSeq = event.seq + 1
             previousHash = event.hash
-            lastEvent = (event.id, event.seq)
+            lastEvent = event
         }
         closeChain()
         // Applications whose whole chain is gone.
@@ -160,30 +159,6 @@ public struct HistoryChain: Sendable {
             out.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// What verification needs of each event: its place in the chain, its stored hashes, and the bytes
-    /// its hash covers (built by `history_hash_input`, which mirrors `HistoryEvent.hashInput`).
-    struct VerifyRow {
-        let id: Int64
-        let applicationID: UUID
-        let seq: Int
-        let prevHash: String
-        let hash: String
-        let input: ByteBuffer
-    }
-
-    private func streamForVerify(application: UUID?, partition: Int, of partitions: Int, _ body: (VerifyRow) throws -> Void) async throws {
-        let rows = try await client.query("""
-            SELECT e.id, e.application_id, e.seq, e.prev_hash, e.hash, history_hash_input(e)
-            FROM history_events e
-            WHERE (\(application == nil) OR e.application_id = \(application ?? UUID()))
-              AND (\(partitions) = 1 OR (hashtext(e.application_id::text) & 2147483647) % \(partitions) = \(partition))
-            ORDER BY e.application_id, e.seq
-            """, logger: logger)
-        for try await (id, app, seq, prev, hash, input) in rows.decode((Int64, UUID, Int, String, String, ByteBuffer).self) {
-            try body(VerifyRow(id: id, applicationID: app, seq: seq, prevHash: prev, hash: hash, input: input))
-        }
     }
 
     private func stream(application: UUID?, partition: Int = 0, of partitions: Int = 1, _ body: (HistoryEvent) throws -> Void) async throws {

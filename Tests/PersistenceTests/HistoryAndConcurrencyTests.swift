@@ -1,7 +1,6 @@
 import AccreditationCore
 import Foundation
 import Persistence
-import NIOCore
 import PostgresNIO
 import TestSupport
 import Testing
@@ -110,25 +109,6 @@ import Testing
                 problem: "ends the chain at #\(events.count - 2), but the application records #\(events.count): the last 2 event(s) are missing")))
             #expect(report.breaks.contains(.init(applicationID: erased, eventID: 0, seq: 0,
                 problem: "has no events, but the application records 2: the whole chain is missing")))
-        }
-    }
-
-    @Test func theDatabaseBuildsTheSameHashInputAsSwift() async throws {
-        try await WorkflowWorld.with { world in
-            let application = try await world.newApplication()
-            try await world.advance(application, to: .selfAssessment)
-            try await world.store.respond(application: application, indicator: "GOV-01", answer: "Ünïcode — “quotes” & 'apostrophes'", actor: world.contributor)
-            for event in try await world.store.history(of: application) {
-                var fromDatabase: [UInt8] = []
-                for try await buffer in try await world.client.query(
-                    "SELECT history_hash_input(e) FROM history_events e WHERE id = \(event.id)", logger: TestCluster.logger
-                ).decode(ByteBuffer.self) { fromDatabase = Array(buffer.readableBytesView) }
-                let fromSwift = HistoryEvent.hashInput(
-                    applicationID: event.applicationID, seq: event.seq, occurredAtMicros: event.occurredAtMicros, actorID: event.actorID,
-                    actorRole: event.actorRole, machine: event.machine, subjectID: event.subjectID, action: event.action,
-                    fromState: event.fromState, toState: event.toState, reason: event.reason, payload: event.payload, prevHash: event.prevHash)
-                #expect(fromDatabase == fromSwift, "event \(event.seq) \(event.action)")
-            }
         }
     }
 
