@@ -17,6 +17,11 @@ struct ApplicationRow: Sendable {
     let state: String
     let version: Int
     let appealDeadline: Date?
+    /// The chain head as locked; the transition writes the new head with its state change.
+    var historySeq: Int = 0
+    var historyHash: String = HistoryEvent.genesisHash
+    /// The acting person's stored role and practice, read in the same round trip as the lock.
+    var actorRecord: (id: UUID, role: String, practice: UUID?)?
 }
 
 /// Catalog releases never change once published, so their decoded content is kept in memory.
@@ -48,15 +53,21 @@ struct TransitionEngine {
 
     /// Reads the application, locking its row for the rest of the transaction unless `forUpdate` is false
     /// (readers must not hold up transitions).
-    func lockApplication(_ id: UUID, forUpdate: Bool = true) async throws -> ApplicationRow {
+    func lockApplication(_ id: UUID, actor: Actor? = nil, forUpdate: Bool = true) async throws -> ApplicationRow {
+        let person = actor?.id
         let rows = try await connection.query("""
-            SELECT practice_id, release_id, term_years, scope::text, state, version, appeal_deadline
-            FROM applications WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            SELECT a.practice_id, a.release_id, a.term_years, a.scope::text, a.state, a.version, a.appeal_deadline,
+                   a.history_seq, a.history_hash, p.role, p.practice_id
+            FROM applications a LEFT JOIN people p ON p.id = \(person)
+            WHERE a.id = \(id) \(unescaped: forUpdate ? "FOR UPDATE OF a" : "")
             """, logger: logger)
-        for try await (practice, release, term, scope, state, version, deadline) in rows.decode((UUID, String, Int, String, String, Int, Date?).self) {
-            return ApplicationRow(id: id, practiceID: practice, releaseID: release, termYears: term,
-                                  scope: try JSONDecoder().decode(PracticeScope.self, from: Data(scope.utf8)),
-                                  state: state, version: version, appealDeadline: deadline)
+        for try await (practice, release, term, scope, state, version, deadline, seq, hash, role, personPractice)
+            in rows.decode((UUID, String, Int, String, String, Int, Date?, Int, String, String?, UUID?).self) {
+            var row = ApplicationRow(id: id, practiceID: practice, releaseID: release, termYears: term,
+                                     scope: try JSONDecoder().decode(PracticeScope.self, from: Data(scope.utf8)),
+                                     state: state, version: version, appealDeadline: deadline, historySeq: seq, historyHash: hash)
+            if let person, let role { row.actorRecord = (person, role, personPractice) }
+            return row
         }
         throw WorkflowError.notFound("Application \(id)")
     }
@@ -73,7 +84,7 @@ struct TransitionEngine {
         } else {
             applicationID = try await owningApplication(table: table, id: subjectID)
         }
-        let application = try await lockApplication(applicationID)
+        let application = try await lockApplication(applicationID, actor: actor)
         try await authorize(actor, on: application)
         var (stateName, version) = (application.state, application.version)
         if table != "applications" {
@@ -93,9 +104,14 @@ struct TransitionEngine {
         case let .failure(refusal): throw WorkflowError.refused(refusal)
         }
         let newVersion = version + 1
+        // The event is written first; the new chain head then goes out with the state change, in one statement.
+        let head = try await appendHistory(applicationID: applicationID, actor: actor, machine: machine.name, subjectID: subjectID,
+                                           action: action.rawValue, from: state.rawValue, to: transition.to.rawValue, reason: reason,
+                                           payload: payload, head: (application.historySeq, application.historyHash))
         if table == "applications" {
             _ = try await connection.query("""
-                UPDATE applications SET state = \(transition.to.rawValue), version = \(newVersion), updated_at = \(now)
+                UPDATE applications SET state = \(transition.to.rawValue), version = \(newVersion), updated_at = \(now),
+                                        history_seq = \(head.seq), history_hash = \(head.hash)
                 WHERE id = \(subjectID) AND version = \(version)
                 """, logger: logger)
         } else {
@@ -104,10 +120,10 @@ struct TransitionEngine {
                 WHERE id = \(subjectID) AND version = \(version)
                 """, logger: logger)
             // Any change under an application counts as a change of the application.
-            _ = try await connection.query("UPDATE applications SET updated_at = \(now) WHERE id = \(applicationID)", logger: logger)
+            _ = try await connection.query("""
+                UPDATE applications SET updated_at = \(now), history_seq = \(head.seq), history_hash = \(head.hash) WHERE id = \(applicationID)
+                """, logger: logger)
         }
-        try await appendHistory(applicationID: applicationID, actor: actor, machine: machine.name, subjectID: subjectID,
-                                action: action.rawValue, from: state.rawValue, to: transition.to.rawValue, reason: reason, payload: payload)
         return (Fired(state: transition.to.rawValue, version: newVersion), transition, application)
     }
 
@@ -121,9 +137,13 @@ struct TransitionEngine {
         }
         guard actor.role != .system else { throw WorkflowError.invalid("A person cannot act as the scheduler.") }
         var found: (String, UUID?)?
-        for try await row in try await connection.query(
-            "SELECT role, practice_id FROM people WHERE id = \(person)", logger: logger
-        ).decode((String, UUID?).self) { found = row }
+        if let record = application.actorRecord, record.id == person {
+            found = (record.role, record.practice)
+        } else {
+            for try await row in try await connection.query(
+                "SELECT role, practice_id FROM people WHERE id = \(person)", logger: logger
+            ).decode((String, UUID?).self) { found = row }
+        }
         guard let (role, practice) = found else { throw WorkflowError.notFound("Person \(person)") }
         guard role == actor.role.rawValue else {
             throw WorkflowError.refused(.roleNotAllowed(action: "act as \(actor.role.rawValue)", role: Role(rawValue: role) ?? actor.role))
@@ -214,17 +234,22 @@ struct TransitionEngine {
 
     // MARK: - History
 
-    /// Appends one event to the application's chain and moves the chain head recorded on the application.
-    /// The caller holds the application row lock.
+    /// Appends one event to the application's chain. The caller holds the application row lock. Without
+    /// `head`, the head is read and moved here; with it (the head as locked), the caller writes the returned
+    /// new head itself, together with its own update of the application.
+    @discardableResult
     func appendHistory(applicationID: UUID, actor: Actor, machine: String, subjectID: UUID, action: String,
-                       from: String?, to: String, reason: String, payload: [String: String]) async throws {
-        var seq = 1
-        var prevHash = HistoryEvent.genesisHash
-        for try await (last, hash) in try await connection.query("""
-            SELECT history_seq, history_hash FROM applications WHERE id = \(applicationID)
-            """, logger: logger).decode((Int, String).self) {
-            seq = last + 1
-            prevHash = hash
+                       from: String?, to: String, reason: String, payload: [String: String],
+                       head: (seq: Int, hash: String)? = nil) async throws -> (seq: Int, hash: String) {
+        var seq = (head?.seq ?? 0) + 1
+        var prevHash = head?.hash ?? HistoryEvent.genesisHash
+        if head == nil {
+            for try await (last, hash) in try await connection.query("""
+                SELECT history_seq, history_hash FROM applications WHERE id = \(applicationID)
+                """, logger: logger).decode((Int, String).self) {
+                seq = last + 1
+                prevHash = hash
+            }
         }
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         let payloadText = payload.isEmpty ? "{}" : Self.canonicalJSON(payload)
@@ -239,8 +264,11 @@ struct TransitionEngine {
             VALUES (\(applicationID), \(seq), timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(actor.id), \(actor.role.rawValue),
                     \(machine), \(subjectID), \(action), \(from), \(to), \(reason), \(payloadText), \(prevHash), \(hash))
             """, logger: logger)
-        _ = try await connection.query(
-            "UPDATE applications SET history_seq = \(seq), history_hash = \(hash) WHERE id = \(applicationID)", logger: logger)
+        if head == nil {
+            _ = try await connection.query(
+                "UPDATE applications SET history_seq = \(seq), history_hash = \(hash) WHERE id = \(applicationID)", logger: logger)
+        }
+        return (seq, hash)
     }
 
     static func canonicalJSON(_ payload: [String: String]) -> String {

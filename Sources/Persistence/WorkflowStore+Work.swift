@@ -11,7 +11,7 @@ extension WorkflowStore {
     public func respond(application id: UUID, indicator code: String, answer: String, actor: Actor) async throws {
         guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
         try await transaction { engine in
-            let application = try await engine.lockApplication(id)
+            let application = try await engine.lockApplication(id, actor: actor)
             try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "respond", application, engine)
             try Self.requireState(application, in: [.selfAssessment, .revisionsRequested], doing: "answer the self-assessment")
             try await Self.requireApplicable(code, application, engine)
@@ -37,7 +37,7 @@ extension WorkflowStore {
             throw WorkflowError.invalid("Evidence needs the SHA-256 and size of a non-empty file.")
         }
         return try await transaction { engine in
-            let application = try await engine.lockApplication(id)
+            let application = try await engine.lockApplication(id, actor: actor)
             try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
             try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
                                                     .visitScheduled, .visitCompleted, .correctiveActionDue],
@@ -95,7 +95,7 @@ extension WorkflowStore {
             throw WorkflowError.refused(.roleNotAllowed(action: "propose-assignment", role: actor.role))
         }
         return try await transaction { engine in
-            let application = try await engine.lockApplication(id)
+            let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
             try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit, .visitScheduled],
                                   doing: "propose a surveyor")
@@ -183,7 +183,7 @@ extension WorkflowStore {
                       evidence: [UUID] = [], actor: Actor) async throws {
         guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
         try await transaction { engine in
-            let application = try await engine.lockApplication(id)
+            let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
             try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
                                   doing: "score")
@@ -219,7 +219,7 @@ extension WorkflowStore {
         }
         guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("An RFI needs a question.") }
         return try await transaction { engine in
-            let application = try await engine.lockApplication(id)
+            let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
             if let code { try await Self.requireApplicable(code, application, engine) }
             let rfiID = UUID()
