@@ -6,24 +6,40 @@ import PostgresNIO
 extension WorkflowStore {
     // MARK: - Self-assessment
 
-    /// Records (or replaces) the practice's response to one applicable indicator. Only while the
-    /// self-assessment is open or revisions were requested.
-    public func respond(application id: UUID, indicator code: String, answer: String, actor: Actor) async throws {
+    /// Records the practice's response to one applicable indicator, or replaces it when `expectedVersion`
+    /// is the version the caller saw (nil: there is none yet). A stale version is a conflict, so two
+    /// people editing one response never silently overwrite each other. Only while the self-assessment
+    /// is open or revisions were requested. Returns the response's new version.
+    @discardableResult
+    public func respond(application id: UUID, indicator code: String, answer: String, actor: Actor, expectedVersion: Int? = nil) async throws -> Int {
         guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
-        try await transaction { engine in
+        return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "respond", application, engine)
             try Self.requireState(application, in: [.selfAssessment, .revisionsRequested], doing: "answer the self-assessment")
             try await Self.requireApplicable(code, application, engine)
             guard let person = actor.id else { throw WorkflowError.invalid("Responses are made by people.") }
+            let version = try await Self.checkVersion(of: "responses", application: id, indicator: code, expected: expectedVersion, engine)
             _ = try await engine.connection.query("""
-                INSERT INTO responses (application_id, indicator_code, answer, responded_by, responded_at)
-                VALUES (\(id), \(code), \(answer), \(person), \(engine.now))
-                ON CONFLICT (application_id, indicator_code) DO UPDATE SET answer = excluded.answer, responded_by = excluded.responded_by, responded_at = excluded.responded_at
+                INSERT INTO responses (application_id, indicator_code, answer, version, responded_by, responded_at)
+                VALUES (\(id), \(code), \(answer), \(version), \(person), \(engine.now))
+                ON CONFLICT (application_id, indicator_code) DO UPDATE
+                SET answer = excluded.answer, version = excluded.version, responded_by = excluded.responded_by, responded_at = excluded.responded_at
                 """, logger: logger)
             try await engine.appendHistory(applicationID: id, actor: actor, machine: "response", subjectID: id, action: "respond",
-                                           from: nil, to: "answered", reason: "", payload: ["indicator": code])
+                                           from: nil, to: "answered", reason: "", payload: ["indicator": code, "version": String(version)])
+            return version
         }
+    }
+
+    /// The next version of a per-indicator record (response or score), refusing a stale expectation.
+    static func checkVersion(of table: String, application: UUID, indicator: String, expected: Int?, _ engine: TransitionEngine) async throws -> Int {
+        var current: Int?
+        for try await version in try await engine.connection.query("""
+            SELECT version FROM \(unescaped: table) WHERE application_id = \(application) AND indicator_code = \(indicator) FOR UPDATE
+            """, logger: engine.logger).decode(Int.self) { current = version }
+        guard (expected ?? 0) == (current ?? 0) else { throw WorkflowError.stale(expected: expected ?? 0, current: current ?? 0) }
+        return (current ?? 0) + 1
     }
 
     // MARK: - Evidence
@@ -179,10 +195,11 @@ extension WorkflowStore {
     // MARK: - Scores
 
     /// A surveyor with an accepted assignment scores an applicable indicator, citing the evidence looked at.
+    @discardableResult
     public func score(application id: UUID, indicator code: String, value: ScoreValue, rationale: String,
-                      evidence: [UUID] = [], actor: Actor) async throws {
+                      evidence: [UUID] = [], actor: Actor, expectedVersion: Int? = nil) async throws -> Int {
         guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
-        try await transaction { engine in
+        return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
             try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
@@ -200,14 +217,17 @@ extension WorkflowStore {
                 "SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(person) AND state = 'accepted'", logger: logger
             ) { accepted = true }
             guard accepted else { throw WorkflowError.invalid("Only a surveyor who accepted an assignment on this application may score it.") }
+            let version = try await Self.checkVersion(of: "scores", application: id, indicator: code, expected: expectedVersion, engine)
             _ = try await engine.connection.query("""
-                INSERT INTO scores (application_id, indicator_code, value, rationale, evidence_ids, scored_by, scored_at)
-                VALUES (\(id), \(code), \(value.rawValue), \(rationale), \(evidence), \(person), \(engine.now))
+                INSERT INTO scores (application_id, indicator_code, value, rationale, evidence_ids, version, scored_by, scored_at)
+                VALUES (\(id), \(code), \(value.rawValue), \(rationale), \(evidence), \(version), \(person), \(engine.now))
                 ON CONFLICT (application_id, indicator_code) DO UPDATE
-                SET value = excluded.value, rationale = excluded.rationale, evidence_ids = excluded.evidence_ids, scored_by = excluded.scored_by, scored_at = excluded.scored_at
+                SET value = excluded.value, rationale = excluded.rationale, evidence_ids = excluded.evidence_ids, version = excluded.version,
+                    scored_by = excluded.scored_by, scored_at = excluded.scored_at
                 """, logger: logger)
             try await engine.appendHistory(applicationID: id, actor: actor, machine: "score", subjectID: id, action: "score",
-                                           from: nil, to: value.rawValue, reason: rationale, payload: ["indicator": code])
+                                           from: nil, to: value.rawValue, reason: rationale, payload: ["indicator": code, "version": String(version)])
+            return version
         }
     }
 

@@ -43,6 +43,29 @@ import Testing
         }
     }
 
+    @Test func editsOfOneResponseOrScoreNeverOverwriteEachOther() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .selfAssessment)
+            #expect(try await world.store.respond(application: application, indicator: "GOV-01", answer: "First.", actor: world.contributor) == 1)
+            // Both saw version 1; the second to save is told, not overwritten.
+            #expect(try await world.store.respond(application: application, indicator: "GOV-01", answer: "Second.", actor: world.admin, expectedVersion: 1) == 2)
+            await #expect(throws: WorkflowError.stale(expected: 1, current: 2)) {
+                try await world.store.respond(application: application, indicator: "GOV-01", answer: "Third.", actor: world.contributor, expectedVersion: 1)
+            }
+            await #expect(throws: WorkflowError.stale(expected: 0, current: 2)) {
+                try await world.store.respond(application: application, indicator: "GOV-01", answer: "Blind.", actor: world.contributor)
+            }
+            try await world.store.respond(application: application, indicator: "GOV-02", answer: "Yes.", actor: world.contributor)
+            _ = try await world.store.addEvidence(application: application, world.evidence("licence"), indicators: ["GOV-01"], actor: world.contributor)
+            try await world.advance(application, to: .visitCompleted)
+            try await world.store.score(application: application, indicator: "GOV-01", value: .compliant, rationale: "Seen.", actor: world.oncologist)
+            await #expect(throws: WorkflowError.stale(expected: 0, current: 1)) {
+                try await world.store.score(application: application, indicator: "GOV-01", value: .nonCompliant, rationale: "Blind.", actor: world.physicist)
+            }
+        }
+    }
+
     @Test func aFailingEffectLeavesNothingBehind() async throws {
         try await WorkflowWorld.with { world in
             let application = try await world.newApplication()

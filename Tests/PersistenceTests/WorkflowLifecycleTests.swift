@@ -68,7 +68,8 @@ import Testing
             await #expect(throws: WorkflowError.refused(.guardFailed(.levelOneCompliant, reason: "level-1 indicator(s) not compliant: GOV-01"))) {
                 try await world.fire(.accredit, application, by: world.staff)
             }
-            try await world.store.score(application: application, indicator: "GOV-01", value: .compliant, rationale: "Fixed.", actor: world.physicist)
+            try await world.store.score(application: application, indicator: "GOV-01", value: .compliant, rationale: "Fixed.",
+                                        actor: world.physicist, expectedVersion: 1)
             try await world.fire(.accredit, application, by: world.staff)
             #expect(try await world.state(application) == "accredited")
         }

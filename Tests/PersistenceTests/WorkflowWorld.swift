@@ -110,8 +110,8 @@ struct WorkflowWorld: Sendable {
             .submitted: { try await fire(.beginIntake, application, by: staff) },
             .intakeReview: { try await fire(.acceptIntake, application, by: staff) },
             .selfAssessment: {
-                for code in ["GOV-01", "GOV-02"] {
-                    try await store.respond(application: application, indicator: code, answer: "We do \(code).", actor: contributor)
+                for progress in try await store.progress(application: application) where !progress.hasResponse {
+                    try await store.respond(application: application, indicator: progress.code, answer: "We do \(progress.code).", actor: contributor)
                 }
                 _ = try await store.addEvidence(application: application, evidence("licence"), indicators: ["GOV-01"], actor: contributor)
                 try await fire(.submitSelfAssessment, application, by: admin)
@@ -123,8 +123,8 @@ struct WorkflowWorld: Sendable {
             },
             .visitScheduled: { try await fire(.completeVisit, application, by: oncologist) },
             .visitCompleted: {
-                for code in ["GOV-01", "GOV-02"] {
-                    try await store.score(application: application, indicator: code, value: scores[code] ?? .compliant,
+                for progress in try await store.progress(application: application) where progress.score == nil {
+                    try await store.score(application: application, indicator: progress.code, value: scores[progress.code] ?? .compliant,
                                           rationale: "Seen at the visit.", actor: oncologist)
                 }
                 try await fire(.submitReport, application, by: oncologist)

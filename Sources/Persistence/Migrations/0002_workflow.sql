@@ -74,6 +74,7 @@ CREATE TABLE responses (
     application_id  uuid NOT NULL REFERENCES applications,
     indicator_code  text NOT NULL,
     answer          text NOT NULL,
+    version         integer NOT NULL DEFAULT 1,
     responded_by    uuid NOT NULL REFERENCES people,
     responded_at    timestamptz NOT NULL,
     PRIMARY KEY (application_id, indicator_code)
@@ -121,6 +122,7 @@ CREATE TABLE scores (
     value           text NOT NULL CHECK (value IN ('compliant', 'partially-compliant', 'non-compliant', 'not-applicable')),
     rationale       text NOT NULL,
     evidence_ids    uuid[] NOT NULL DEFAULT '{}',
+    version         integer NOT NULL DEFAULT 1,
     scored_by       uuid NOT NULL REFERENCES people,
     scored_at       timestamptz NOT NULL,
     PRIMARY KEY (application_id, indicator_code)
