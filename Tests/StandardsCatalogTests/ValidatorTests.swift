@@ -1,6 +1,7 @@
 import AccreditationCore
 import Foundation
 import StandardsCatalog
+import TestSupport
 import Testing
 
 @Suite struct ValidatorTests {
@@ -231,7 +232,7 @@ import Testing
 
     @Test func emptyFolderAndMissingPath() throws {
         #expect(throws: CatalogInvalid.self) { try CatalogLoader.releaseFolders(under: "/nonexistent/catalog") }
-        let empty = try TestSupportFolder.make()
+        let empty = try TestCluster.makeTemporaryFolder(prefix: "apex-empty")
         #expect {
             try CatalogLoader.releaseFolders(under: empty)
         } throws: { error in
@@ -240,7 +241,3 @@ import Testing
     }
 }
 
-import TestSupport
-enum TestSupportFolder {
-    static func make() throws -> String { try TestCluster.makeTemporaryFolder(prefix: "apex-empty") }
-}
