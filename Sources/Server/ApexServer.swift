@@ -6,7 +6,7 @@ import APIDefinition
 import EmbeddedPostgres
 import OpenAPIHummingbird
 import ServiceLifecycle
-import AccreditationCore
+public import AccreditationCore
 import Foundation
 import StandardsCatalog
 import NIOCore
@@ -31,16 +31,20 @@ public enum ApexServer {
         configuration: ServeConfiguration,
         client: PostgresClient,
         migrator: Migrator,
-        logger: Logger
+        logger: Logger,
+        clock: any WorkflowClock = SystemClock()
     ) throws -> some ApplicationProtocol {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
+        let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
+        router.add(middleware: AuthMiddleware(accounts: accounts))
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
-        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), logger: logger)
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, logger: logger,
+                             failureDelay: configuration.loginFailureDelay)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration)
 
         let workflow = WorkflowStore(client: client, logger: logger, settings: configuration.workflow)

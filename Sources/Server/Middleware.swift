@@ -1,6 +1,8 @@
 public import Hummingbird
 import HTTPTypes
 import OpenAPIRuntime
+import AccreditationCore
+import Persistence
 import Foundation
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sensible, else a new one), puts it
@@ -115,6 +117,38 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem.tooLarge(limit: limit)
         }
         return try await next(request, context)
+    }
+}
+
+/// Resolves `Authorization: Bearer <token>` to the signed-in person for the operations (deny by default:
+/// an operation without an identity answers 401). A token that is present but not valid is a 401 here.
+/// The token never reaches a log.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let accounts: AccountStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            return try await RequestScope.$address.withValue(context.remoteAddress) { try await next(request, context) }
+        }
+        guard header.lowercased().hasPrefix("bearer "), case let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            throw Problem(status: .unauthorized, type: Problem.typeBase + "unauthenticated", title: "Not signed in",
+                          detail: "Send the token as Authorization: Bearer <token>.")
+        }
+        let identity: Identity
+        do {
+            identity = try await accounts.authenticate(token: token)
+        } catch AccountError.unauthenticated {
+            throw Problem(status: .unauthorized, type: Problem.typeBase + "unauthenticated", title: "Not signed in",
+                          detail: "The token is unknown, expired or revoked.")
+        }
+        var context = context
+        context.logger[metadataKey: "person"] = .string(identity.personID.uuidString)
+        return try await RequestScope.$address.withValue(context.remoteAddress) {
+            try await RequestScope.$identity.withValue(identity) {
+                try await RequestScope.$token.withValue(token) { try await next(request, context) }
+            }
+        }
     }
 }
 

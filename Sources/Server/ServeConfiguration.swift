@@ -22,6 +22,10 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var timerInterval: Duration? = .seconds(30)
     /// Programme timings: deadlines, reminders, the level-2 threshold.
     public var workflow = WorkflowSettings()
+    /// Session lifetime, sign-in lockout limits, bcrypt cost.
+    public var accounts = AccountSettings()
+    /// Added to each failed sign-in's answer per failure in a row (slows guessing).
+    public var loginFailureDelay: Duration = .milliseconds(250)
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 

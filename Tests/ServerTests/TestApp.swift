@@ -15,14 +15,19 @@ enum TestApp {
 
     static func run(
         publish releases: [CatalogRelease] = [],
+        clock: any WorkflowClock = SystemClock(),
         configure: @Sendable (inout ServeConfiguration) -> Void = { _ in },
+        seed: @Sendable (DatabaseSettings) async throws -> Void = { _ in },
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
             var configuration = ServeConfiguration()
             configuration.port = 0
             configuration.timerInterval = nil
+            configuration.accounts.bcryptCost = 4
+            configuration.loginFailureDelay = .zero
             configure(&configuration)
+            try await seed(database.settings.asService)
             if !releases.isEmpty {
                 try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
                     let store = CatalogStore(client: client, logger: TestCluster.logger)
@@ -31,7 +36,7 @@ enum TestApp {
             }
             let client = PostgresClient(configuration: database.settings.asService.clientConfiguration, backgroundLogger: TestCluster.logger)
             let app = try ApexServer.buildApplication(
-                configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger
+                configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger, clock: clock
             )
             try await app.test(.live, body)
         }

@@ -8,7 +8,10 @@ import Persistence
 /// a store, map the answer to the generated response type. Areas live in extensions, one file each.
 struct APIHandler: APIProtocol {
     let catalog: CatalogStore
+    let accounts: AccountStore
     let logger: Logger
+    /// Added per failed sign-in in a row before answering (zero in tests).
+    let failureDelay: Duration
 
     static let configuration = Configuration(
         jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -1,0 +1,137 @@
+import AccreditationCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Persistence
+import TestSupport
+import Testing
+
+/// Sign-in, tokens and lockouts, over real HTTP against the real database.
+@Suite struct AccountsAPITests {
+    static let password = "correct horse battery"
+
+    /// One staff member with a password.
+    static func seed(_ settings: DatabaseSettings) async throws {
+        try await Database.withClient(settings, logger: TestCluster.logger) { client in
+            let store = WorkflowStore(client: client, logger: TestCluster.logger)
+            let person = try await store.createPerson(email: "Staff@Example.org", name: "Sam Staff", role: .staff)
+            var settings = AccountSettings()
+            settings.bcryptCost = 4
+            try await AccountStore(client: client, logger: TestCluster.logger, settings: settings).setPassword(person: person, password: password)
+        }
+    }
+
+    static func login(_ client: any TestClientProtocol, email: String = "staff@example.org", password: String = password) async throws -> TestResponse {
+        try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                 body: ByteBuffer(string: #"{"email":"\#(email)","password":"\#(password)"}"#))
+    }
+
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    @Test func signInUseTheTokenAndSignOut() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            let response = try await Self.login(client)
+            #expect(response.status == .ok)
+            let token = try #require(response.json["token"] as? String)
+            #expect(token.count >= 43)
+            #expect((response.json["person"] as? [String: Any])?["role"] as? String == "staff")
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(token)) { me in
+                #expect(me.status == .ok)
+                #expect(me.json["email"] as? String == "staff@example.org")
+                #expect(me.json["display_name"] as? String == "Sam Staff")
+            }
+            try await client.execute(uri: "/api/v1/auth/logout", method: .post, headers: Self.bearer(token)) { out in
+                #expect(out.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(token)) { me in
+                #expect(me.status == .unauthorized)
+                #expect(me.json["type"] as? String == "https://apex.example/problems/unauthenticated")
+            }
+        }
+    }
+
+    @Test func withoutOrWithABadTokenIsUnauthorized() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            try await client.execute(uri: "/api/v1/me", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer("not-a-token")) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Basic c3RhZmY6cHc="]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/auth/logout", method: .post) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownEmailGetTheSameAnswer() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            let wrong = try await Self.login(client, password: "not the password at all")
+            let unknown = try await Self.login(client, email: "nobody@example.org")
+            #expect(wrong.status == .unauthorized && unknown.status == .unauthorized)
+            #expect(wrong.json["detail"] as? String == unknown.json["detail"] as? String)
+        }
+    }
+
+    @Test func repeatedFailuresLockTheAccountForAWhile() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+        try await TestApp.run(clock: clock, seed: Self.seed) { client in
+            for _ in 0..<5 { #expect(try await Self.login(client, password: "guess guess guess").status == .unauthorized) }
+            let locked = try await Self.login(client)
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.headers[.retryAfter] == "900")
+            #expect(locked.json["type"] as? String == "https://apex.example/problems/locked")
+            clock.advance(days: 16.0 / 1440)
+            #expect(try await Self.login(client).status == .ok)
+        }
+    }
+
+    @Test func repeatedFailuresFromOneAddressLockThatAddress() async throws {
+        try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 3 }, seed: Self.seed) { client in
+            for index in 0..<3 { _ = try await Self.login(client, email: "someone\(index)@example.org") }
+            // Even the right password from that address now waits.
+            #expect(try await Self.login(client).status == .tooManyRequests)
+        }
+    }
+
+    @Test func tokensExpire() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+        try await TestApp.run(clock: clock, seed: Self.seed) { client in
+            let token = try #require(try await Self.login(client).json["token"] as? String)
+            clock.advance(days: 0.51)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(token)) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test func changingThePasswordEndsOtherSessions() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            let first = try #require(try await Self.login(client).json["token"] as? String)
+            let second = try #require(try await Self.login(client).json["token"] as? String)
+            func change(_ current: String, _ new: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/auth/password", method: .post,
+                                         headers: Self.bearer(first).merging([.contentType: "application/json"]),
+                                         body: ByteBuffer(string: #"{"current_password":"\#(current)","new_password":"\#(new)"}"#))
+            }
+            let weak = try await change(Self.password, "short")
+            #expect(weak.status == .unprocessableContent && weak.json["detail"] as? String == "A password has at least 12 characters.")
+            #expect(try await change("wrong current password", "a much better passphrase").status == .unauthorized)
+            #expect(try await change(Self.password, "a much better passphrase").status == .noContent)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(second)) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(first)) { #expect($0.status == .ok) }
+            #expect(try await Self.login(client, password: "a much better passphrase").status == .ok)
+            #expect(try await Self.login(client).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [#"{"email":"x"}"#, #"{"email":1,"password":"p"}"#, #"{"email":"x","password":"p","admin":true}"#, "nope"])
+    func badLoginBodies(body: String) async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: body)) { #expect($0.status == .badRequest) }
+        }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var copy = self
+        for field in other { copy.append(field) }
+        return copy
+    }
+}
