@@ -9,7 +9,7 @@ struct Apex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apex",
         abstract: "Accreditation workflow service for radiopharmaceutical therapy (RPT) programmes.",
-        subcommands: [Serve.self, Migrate.self, Standards.self, WorkflowCommand.self, Audit.self]
+        subcommands: [Serve.self, Migrate.self, Standards.self, WorkflowCommand.self, Audit.self, Accounts.self]
     )
 }
 

@@ -135,3 +135,30 @@ extension HTTPFields {
         return copy
     }
 }
+
+@Suite struct AccountCommandTests {
+    @Test func staffAccountsAreCreatedAndGivenPasswordsFromTheCommandLine() async throws {
+        try await TestDatabase.with { database in
+            let url = AuditCommandTests.url(database.settings)
+            let created = try await ApexProcess.run(["accounts", "create-staff", "Pat@ASTRO.example", "Pat Staff", "--database-url", url])
+            #expect(created.status == 0, "\(created.output)")
+            #expect(created.output.contains("Created staff member pat@astro.example"))
+            let weak = try await ApexProcess.run(["accounts", "set-password", "pat@astro.example", "--database-url", url], input: "short\n")
+            #expect(weak.status != 0 && weak.output.contains("A password has at least 12 characters."))
+            let unknown = try await ApexProcess.run(["accounts", "set-password", "nobody@astro.example", "--database-url", url],
+                                                    input: "a long enough passphrase\n")
+            #expect(unknown.status != 0 && unknown.output.contains("Account nobody@astro.example was not found."))
+            let set = try await ApexProcess.run(["accounts", "set-password", "pat@astro.example", "--database-url", url],
+                                                input: "a long enough passphrase\n")
+            #expect(set.status == 0, "\(set.output)")
+            #expect(!set.output.contains("a long enough passphrase"))
+            let session = try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
+                try await AccountStore(client: client, logger: TestCluster.logger)
+                    .login(email: "pat@astro.example", password: "a long enough passphrase", address: "127.0.0.1")
+            }
+            #expect(session.identity.role == .staff && session.identity.displayName == "Pat Staff")
+            let bad = try await ApexProcess.run(["accounts", "create-staff", "not-an-email", "X", "--database-url", url])
+            #expect(bad.status != 0 && bad.output.contains("'not-an-email' is not an email address."))
+        }
+    }
+}

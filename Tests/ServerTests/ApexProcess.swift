@@ -18,7 +18,7 @@ final class ApexProcess: @unchecked Sendable {
         return bundleFolder.appendingPathComponent("apex")
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("apex-run-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -30,15 +30,21 @@ final class ApexProcess: @unchecked Sendable {
         process.environment = env
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            let inputPath = logPath + ".in"
+            try input.write(toFile: inputPath, atomically: true, encoding: .utf8)
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
     }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Runs a command to completion and returns its exit status and output.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) async throws -> (status: Int32, output: String) {
-        let apex = try ApexProcess(arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double = 60) async throws -> (status: Int32, output: String) {
+        let apex = try ApexProcess(arguments, environment: environment, input: input)
         try await apex.waitForExit(timeout: timeout)
         return (apex.process.terminationStatus, apex.output)
     }
