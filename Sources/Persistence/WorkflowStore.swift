@@ -324,6 +324,20 @@ public struct WorkflowStore: Sendable {
         throw WorkflowError.notFound("Application \(id)")
     }
 
+    /// What the access policy needs to know about an application (nil when there is no such application).
+    public func accessFacts(application id: UUID) async throws -> AccessPolicy.ApplicationFacts? {
+        var practice: UUID?
+        for try await value in try await client.query("SELECT practice_id FROM applications WHERE id = \(id)", logger: logger).decode(UUID.self) {
+            practice = value
+        }
+        guard let practice else { return nil }
+        var surveyors = Set<UUID>()
+        for try await surveyor in try await client.query("""
+            SELECT surveyor_id FROM assignments WHERE application_id = \(id) AND state IN ('accepted', 'completed')
+            """, logger: logger).decode(UUID.self) { surveyors.insert(surveyor) }
+        return AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: surveyors)
+    }
+
     public func applications(previous: UUID) async throws -> [UUID] {
         var result: [UUID] = []
         for try await id in try await client.query("SELECT id FROM applications WHERE previous_application_id = \(previous)", logger: logger).decode(UUID.self) {

@@ -43,11 +43,12 @@ public enum ApexServer {
         router.add(middleware: AuthMiddleware(accounts: accounts))
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
-        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, logger: logger,
+        let workflow = WorkflowStore(client: client, logger: logger, clock: clock, settings: configuration.workflow)
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, workflow: workflow, logger: logger,
                              failureDelay: configuration.loginFailureDelay)
-        try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration)
+        try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
+                                 middlewares: [ETagHeaderMiddleware()])
 
-        let workflow = WorkflowStore(client: client, logger: logger, settings: configuration.workflow)
         var services: [any Service] = [client]
         if let interval = configuration.timerInterval {
             services.append(TimerService(store: workflow, interval: interval, logger: logger))

@@ -27,13 +27,13 @@ enum TestApp {
             configuration.accounts.bcryptCost = 4
             configuration.loginFailureDelay = .zero
             configure(&configuration)
-            try await seed(database.settings.asService)
             if !releases.isEmpty {
                 try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
                     let store = CatalogStore(client: client, logger: TestCluster.logger)
                     for release in releases { _ = try await store.publish(release) }
                 }
             }
+            try await seed(database.settings.asService)
             let client = PostgresClient(configuration: database.settings.asService.clientConfiguration, backgroundLogger: TestCluster.logger)
             let app = try ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger, clock: clock

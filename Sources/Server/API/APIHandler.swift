@@ -1,6 +1,7 @@
 import APIDefinition
 import Foundation
 import Logging
+import HTTPTypes
 import OpenAPIRuntime
 import Persistence
 
@@ -9,6 +10,7 @@ import Persistence
 struct APIHandler: APIProtocol {
     let catalog: CatalogStore
     let accounts: AccountStore
+    let workflow: WorkflowStore
     let logger: Logger
     /// Added per failed sign-in in a row before answering (zero in tests).
     let failureDelay: Duration
@@ -39,5 +41,20 @@ enum PageCursor {
             throw Problem.badRequest("The cursor is not one this server handed out.")
         }
         return key
+    }
+}
+
+/// The OpenAPI runtime percent-encodes header values (`"v3"` goes out as `%22v3%22`); an entity tag
+/// must keep its quotes, so the ETag header is decoded again on the way out.
+struct ETagHeaderMiddleware: ServerMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var (response, responseBody) = try await next(request, body, metadata)
+        if let value = response.headerFields[.eTag], let decoded = value.removingPercentEncoding {
+            response.headerFields[.eTag] = decoded
+        }
+        return (response, responseBody)
     }
 }
