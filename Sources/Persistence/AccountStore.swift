@@ -141,8 +141,7 @@ public struct AccountStore: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
-        let token = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = Encoding.base64URL(bytes)
         let expires = now.addingTimeInterval(settings.sessionLifetime)
         _ = try await client.query("""
             INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES (\(Self.digest(token)), \(person), \(now), \(expires))
@@ -181,6 +180,6 @@ public struct AccountStore: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Encoding.sha256Hex(Data(token.utf8))
     }
 }

@@ -142,24 +142,13 @@ public struct HistoryChain: Sendable {
     }
 
     static func hash(_ event: HistoryEvent) -> String {
-        let digest = SHA256.hash(data: HistoryEvent.hashInput(
+        Encoding.sha256Hex(HistoryEvent.hashInput(
             applicationID: event.applicationID, seq: event.seq, occurredAtMicros: event.occurredAtMicros, actorID: event.actorID,
             actorRole: event.actorRole, machine: event.machine, subjectID: event.subjectID, action: event.action,
             fromState: event.fromState, toState: event.toState, reason: event.reason, payload: event.payload, prevHash: event.prevHash
         ))
-        return hex(digest)
     }
 
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     private func stream(application: UUID?, partition: Int = 0, of partitions: Int = 1, _ body: (HistoryEvent) throws -> Void) async throws {
         let rows = try await client.query("""

@@ -253,7 +253,7 @@ struct TransitionEngine {
         }
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         let payloadText = payload.isEmpty ? "{}" : Self.canonicalJSON(payload)
-        let hash = Self.sha256Hex(HistoryEvent.hashInput(
+        let hash = Encoding.sha256Hex(HistoryEvent.hashInput(
             applicationID: applicationID, seq: seq, occurredAtMicros: micros, actorID: actor.id, actorRole: actor.role.rawValue,
             machine: machine, subjectID: subjectID, action: action, fromState: from, toState: to, reason: reason,
             payload: payloadText, prevHash: prevHash
@@ -277,9 +277,6 @@ struct TransitionEngine {
         return String(decoding: (try? encoder.encode(payload)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        HistoryChain.hex(SHA256.hash(data: bytes))
-    }
 
     // MARK: - Timers
 

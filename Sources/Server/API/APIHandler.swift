@@ -29,15 +29,10 @@ struct APIHandler: APIProtocol {
 
 /// Opaque cursors: the last key of a page, base64url-encoded so clients do not build them.
 enum PageCursor {
-    static func encode(_ key: String) -> String {
-        Data(key.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    static func encode(_ key: String) -> String { Encoding.base64URL(Data(key.utf8)) }
 
     static func decode(_ cursor: String) throws -> String {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8) else {
+        guard let data = Encoding.fromBase64URL(cursor), let key = String(data: data, encoding: .utf8) else {
             throw Problem.badRequest("The cursor is not one this server handed out.")
         }
         return key
