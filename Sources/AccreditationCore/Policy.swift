@@ -24,3 +24,44 @@ public enum AccessPolicy {
         }
     }
 }
+
+extension AccessPolicy {
+    /// Which applications a person may list: the same rule as `canView`, in a form a query can use.
+    public enum ApplicationScope: Sendable, Equatable {
+        case all
+        case practice(UUID)
+        case surveyor(UUID)
+        case none
+    }
+
+    public static func listable(as identity: Identity) -> ApplicationScope {
+        switch identity.role {
+        case .staff, .administrator: .all
+        case .practiceAdmin, .practiceContributor: identity.practiceID.map(ApplicationScope.practice) ?? .none
+        case .surveyor: .surveyor(identity.personID)
+        case .system: .none
+        }
+    }
+
+    /// Practices a person may see: staff all, practice people their own, surveyors none (they see the
+    /// applications they survey, not practice records).
+    public static func canView(practice: UUID, as identity: Identity) -> Bool {
+        switch identity.role {
+        case .staff, .administrator: true
+        case .practiceAdmin, .practiceContributor: identity.practiceID == practice
+        case .surveyor, .system: false
+        }
+    }
+
+    /// Who may change a practice's record (facilities, RPT scope): staff, and the practice's admins.
+    public static func canEdit(practice: UUID, as identity: Identity) -> Bool {
+        switch identity.role {
+        case .staff, .administrator: true
+        case .practiceAdmin: identity.practiceID == practice
+        default: false
+        }
+    }
+
+    /// Staff-only views: pipeline counts, expiring terms, overdue items, people directory.
+    public static func isStaff(_ identity: Identity) -> Bool { [.staff, .administrator].contains(identity.role) }
+}

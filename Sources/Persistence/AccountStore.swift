@@ -25,6 +25,7 @@ public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
     case locked(until: Date)
     case weakPassword(String)
     case unauthenticated
+    case invitationUnusable
 
     public var description: String {
         switch self {
@@ -32,6 +33,7 @@ public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .locked(until): "Too many failed sign-ins; try again after \(until.formatted(.iso8601))."
         case let .weakPassword(reason): reason
         case .unauthenticated: "The token is missing, unknown, expired or revoked."
+        case .invitationUnusable: "This invitation link is unknown, already used or expired; ask for a new one."
         }
     }
 }
@@ -137,11 +139,8 @@ public struct AccountStore: Sendable {
 
     // MARK: -
 
-    private func openSession(for person: UUID, now: Date) async throws -> Session {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let token = Encoding.base64URL(bytes)
+    func openSession(for person: UUID, now: Date) async throws -> Session {
+        let token = Self.randomToken()
         let expires = now.addingTimeInterval(settings.sessionLifetime)
         _ = try await client.query("""
             INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES (\(Self.digest(token)), \(person), \(now), \(expires))

@@ -1,0 +1,169 @@
+public import AccreditationCore
+import Crypto
+public import Foundation
+public import NIOCore
+import _NIOFileSystem
+
+/// A file as stored: content-addressed by its SHA-256.
+public struct StoredFile: Sendable, Equatable {
+    public let sha256: String
+    public let byteCount: Int64
+    public let type: EvidenceFileType
+}
+
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    case tooLarge(limit: Int64)
+    case empty
+    case unsupportedType
+    case missing(String)
+    /// The stored bytes no longer match their digest (disk corruption or tampering).
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case let .tooLarge(limit): "Evidence files are limited to \(limit) bytes."
+        case .empty: "The file is empty."
+        case .unsupportedType: "Evidence is a PDF, PNG, JPEG, DOCX, XLSX, CSV or plain-text file; the content is none of these."
+        case let .missing(digest): "No stored file \(digest)."
+        case let .corrupt(digest): "The stored file \(digest) does not match its digest."
+        }
+    }
+}
+
+/// Where evidence bytes live. Filesystem now; a replicated backend later implements the same calls.
+public protocol EvidenceStorage: Sendable {
+    /// Streams `chunks` into storage, refusing more than `limit` bytes or a type that is not accepted
+    /// (decided from the first bytes). When it returns, the file is durable under its digest; when it
+    /// throws, nothing is kept.
+    func store(_ chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64) async throws -> StoredFile
+    /// The stored bytes in chunks. The last chunk is withheld until the whole content has matched the
+    /// digest, so a corrupt file never arrives complete: the sequence throws `corrupt` instead.
+    func read(_ sha256: String) async throws -> (byteCount: Int64, chunks: AsyncThrowingStream<ByteBuffer, any Error>)
+    /// Removes stored files that no record refers to and abandoned partial uploads, older than `age`.
+    func sweep(referenced: Set<String>, olderThan age: TimeInterval) async throws -> Int
+}
+
+/// Evidence on a local filesystem: `<root>/sha256/ab/abcdef…` for files, `<root>/incoming/` for uploads
+/// in progress (temporary file, fsync, rename into place, fsync of the folder).
+public struct FileSystemEvidenceStorage: EvidenceStorage {
+    public let root: String
+    let fileSystem = FileSystem.shared
+
+    public init(root: String) throws {
+        self.root = root
+        for folder in [root, root + "/incoming", root + "/sha256"] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    func path(of digest: String) -> String { "\(root)/sha256/\(digest.prefix(2))/\(digest)" }
+
+    public func store(_ chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64) async throws -> StoredFile {
+        let temporary = "\(root)/incoming/\(UUID().uuidString.lowercased())"
+        do {
+            var hasher = SHA256()
+            var count: Int64 = 0
+            var prefix: [UInt8] = []
+            var type: EvidenceFileType?
+            try await fileSystem.withFileHandle(forWritingAt: FilePath(temporary),
+                                                options: .newFile(replaceExisting: false, permissions: .ownerReadWrite)) { handle in
+                for try await chunk in chunks {
+                    guard count + Int64(chunk.readableBytes) <= limit else { throw StorageError.tooLarge(limit: limit) }
+                    chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    if type == nil {
+                        prefix.append(contentsOf: chunk.readableBytesView.prefix(EvidenceFileType.prefixLength - prefix.count))
+                        if prefix.count >= EvidenceFileType.prefixLength {
+                            type = EvidenceFileType.detect(prefix: prefix, complete: false)
+                            guard type != nil else { throw StorageError.unsupportedType }
+                        }
+                    }
+                    try await handle.write(contentsOf: chunk, toAbsoluteOffset: count)
+                    count += Int64(chunk.readableBytes)
+                }
+                guard count > 0 else { throw StorageError.empty }
+                if type == nil {
+                    type = EvidenceFileType.detect(prefix: prefix, complete: true)
+                    guard type != nil else { throw StorageError.unsupportedType }
+                }
+                try await handle.synchronize()
+            }
+            let digest = Encoding.hex(hasher.finalize())
+            let final = path(of: digest)
+            let folder = (final as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The same bytes uploaded twice are one file; rename replaces it atomically with identical content.
+            _ = try? await fileSystem.removeItem(at: FilePath(final))
+            try await fileSystem.moveItem(at: FilePath(temporary), to: FilePath(final))
+            try await fileSystem.withDirectoryHandle(atPath: FilePath(folder)) { try await $0.synchronize() }
+            return StoredFile(sha256: digest, byteCount: count, type: type!)
+        } catch {
+            _ = try? await fileSystem.removeItem(at: FilePath(temporary))
+            throw error
+        }
+    }
+
+    public func read(_ sha256: String) async throws -> (byteCount: Int64, chunks: AsyncThrowingStream<ByteBuffer, any Error>) {
+        guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil else { throw StorageError.missing(sha256) }
+        let file = path(of: sha256)
+        guard let info = try await fileSystem.info(forFileAt: FilePath(file)) else { throw StorageError.missing(sha256) }
+        let size = info.size
+        let fileSystem = fileSystem
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream(bufferingPolicy: .bufferingOldest(2))
+        let task = Task {
+            do {
+                try await fileSystem.withFileHandle(forReadingAt: FilePath(file)) { handle in
+                    var hasher = SHA256()
+                    var count: Int64 = 0
+                    var pending: ByteBuffer?
+                    for try await chunk in handle.readChunks(chunkLength: .kibibytes(256)) {
+                        count += Int64(chunk.readableBytes)
+                        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                        if let pending { try await Self.send(pending, to: continuation) }
+                        pending = chunk
+                    }
+                    guard Encoding.hex(hasher.finalize()) == sha256, count == size else { throw StorageError.corrupt(sha256) }
+                    if let pending { try await Self.send(pending, to: continuation) }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return (size, stream)
+    }
+
+    /// Waits while the reader is behind, so a slow download never buffers the file in memory.
+    private static func send(_ chunk: ByteBuffer, to continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) async throws {
+        while true {
+            try Task.checkCancellation()
+            switch continuation.yield(chunk) {
+            case .enqueued: return
+            case .dropped: try await Task.sleep(for: .milliseconds(1))
+            case .terminated: throw CancellationError()
+            @unknown default: return
+            }
+        }
+    }
+
+    public func sweep(referenced: Set<String>, olderThan age: TimeInterval) async throws -> Int {
+        let cutoff = Date().addingTimeInterval(-age)
+        var removed = 0
+        let fileManager = FileManager.default
+        func isOld(_ path: String) -> Bool {
+            ((try? fileManager.attributesOfItem(atPath: path)[.modificationDate]) as? Date).map { $0 < cutoff } ?? false
+        }
+        for name in (try? fileManager.contentsOfDirectory(atPath: root + "/incoming")) ?? [] where isOld("\(root)/incoming/\(name)") {
+            try? fileManager.removeItem(atPath: "\(root)/incoming/\(name)")
+            removed += 1
+        }
+        for folder in (try? fileManager.contentsOfDirectory(atPath: root + "/sha256")) ?? [] {
+            for digest in (try? fileManager.contentsOfDirectory(atPath: "\(root)/sha256/\(folder)")) ?? []
+            where !referenced.contains(digest) && isOld(path(of: digest)) {
+                try? fileManager.removeItem(atPath: path(of: digest))
+                removed += 1
+            }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,412 @@
+public import AccreditationCore
+public import Foundation
+import PostgresNIO
+
+// Read models: what the API shows of each record. Visibility is decided by `AccessPolicy` before these run.
+
+public struct PracticeView: Sendable, Equatable {
+    public let id: UUID
+    public let record: PracticeRecord
+    public let facilities: [Facility]
+    public let createdAt: Date
+
+    public struct Facility: Sendable, Equatable {
+        public let id: UUID
+        public let record: FacilityRecord
+    }
+}
+
+public struct PersonView: Sendable, Equatable {
+    public let id: UUID
+    public let email: String
+    public let displayName: String
+    public let role: Role
+    public let practiceID: UUID?
+    public let discipline: Discipline?
+}
+
+public struct ApplicationView: Sendable, Equatable {
+    public let summary: WorkflowStore.ApplicationSummary
+    public let pathway: String
+    public let termYears: Int
+    public let practiceName: String
+    public let visit: (mode: String, date: String)?
+    public let createdAt: Date
+    public let updatedAt: Date
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.summary == rhs.summary && lhs.updatedAt == rhs.updatedAt
+    }
+}
+
+public struct ApplicationFilter: Sendable, Equatable {
+    public var state: String?
+    public var practiceID: UUID?
+    public var pathway: String?
+    /// Accredited terms ending on or before this date (YYYY-MM-DD).
+    public var termEndsBy: String?
+    public var practiceName: String?
+
+    public init(state: String? = nil, practiceID: UUID? = nil, pathway: String? = nil, termEndsBy: String? = nil, practiceName: String? = nil) {
+        self.state = state
+        self.practiceID = practiceID
+        self.pathway = pathway
+        self.termEndsBy = termEndsBy
+        self.practiceName = practiceName
+    }
+}
+
+public struct ResponseView: Sendable, Equatable {
+    public let indicator: String
+    public let answer: String
+    public let version: Int
+    public let respondedBy: UUID
+    public let respondedAt: Date
+}
+
+public struct EvidenceView: Sendable, Equatable {
+    public let id: UUID
+    public let applicationID: UUID
+    public let metadata: EvidenceMetadata
+    public let indicators: [String]
+    public let state: String
+    public let version: Int
+    public let supersedes: UUID?
+    public let uploadedBy: UUID
+    public let uploadedAt: Date
+}
+
+public struct AssignmentView: Sendable, Equatable {
+    public let id: UUID
+    public let applicationID: UUID
+    public let surveyorID: UUID
+    public let surveyorName: String
+    public let discipline: String?
+    public let state: String
+    public let version: Int
+    public let attestedAt: Date?
+}
+
+public struct ScoreView: Sendable, Equatable {
+    public let indicator: String
+    public let value: String
+    public let rationale: String
+    public let evidence: [UUID]
+    public let version: Int
+    public let scoredBy: UUID
+    public let scoredAt: Date
+}
+
+public struct RFIView: Sendable, Equatable {
+    public let id: UUID
+    public let applicationID: UUID
+    public let indicator: String?
+    public let question: String
+    public let answer: String?
+    public let state: String
+    public let version: Int
+    public let dueAt: Date
+}
+
+public struct CorrectiveActionView: Sendable, Equatable {
+    public let id: UUID
+    public let applicationID: UUID
+    public let indicator: String
+    public let description: String
+    public let response: String?
+    public let state: String
+    public let version: Int
+    public let dueAt: Date
+}
+
+/// A determination, appeal or change notice: a decision or statement on the record.
+public struct FiledRecord: Sendable, Equatable {
+    public let id: UUID
+    public let kind: String
+    public let text: String
+    public let outcome: String?
+    public let recommendation: String?
+    public let by: UUID
+    public let at: Date
+}
+
+extension WorkflowStore {
+    // MARK: - Practices and people
+
+    public func practice(_ id: UUID) async throws -> PracticeView {
+        var found: (String, String, String, String, String, Date)?
+        for try await row in try await client.query("""
+            SELECT legal_name, address, licence_number, regulator, scope::text, created_at FROM practices WHERE id = \(id)
+            """, logger: logger).decode((String, String, String, String, String, Date).self) { found = row }
+        guard let (name, address, licence, regulator, scopeJSON, created) = found else { throw WorkflowError.notFound("Practice \(id)") }
+        let scope = try JSONDecoder().decode(PracticeScope.self, from: Data(scopeJSON.utf8))
+        var facilities: [PracticeView.Facility] = []
+        for try await (facilityID, facilityName, facilityAddress, isMain, distance) in try await client.query("""
+            SELECT id, name, address, is_main, distance_miles::float8 FROM facilities WHERE practice_id = \(id) ORDER BY is_main DESC, name, id
+            """, logger: logger).decode((UUID, String, String, Bool, Double).self) {
+            facilities.append(.init(id: facilityID, record: FacilityRecord(name: facilityName, address: facilityAddress, isMain: isMain, distanceMiles: distance)))
+        }
+        return PracticeView(id: id, record: PracticeRecord(legalName: name, address: address, licenceNumber: licence, regulator: regulator, scope: scope),
+                            facilities: facilities, createdAt: created)
+    }
+
+    /// Practices by name (case-insensitive substring), ordered by name then id, after `cursor` (name, id).
+    public func practices(matching name: String?, only: UUID?, after cursor: (String, UUID)?, limit: Int) async throws -> [PracticeView] {
+        var ids: [UUID] = []
+        let pattern = name.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
+        for try await id in try await client.query("""
+            SELECT id FROM practices
+            WHERE (\(pattern)::text IS NULL OR lower(legal_name) LIKE \(pattern))
+              AND (\(only)::uuid IS NULL OR id = \(only))
+              AND (\(cursor?.0)::text IS NULL OR (legal_name, id) > (\(cursor?.0), \(cursor?.1)))
+            ORDER BY legal_name, id LIMIT \(limit)
+            """, logger: logger).decode(UUID.self) { ids.append(id) }
+        var result: [PracticeView] = []
+        for id in ids { result.append(try await practice(id)) }
+        return result
+    }
+
+    public func updateScope(practice id: UUID, scope: PracticeScope) async throws {
+        let json = String(decoding: try JSONEncoder().encode(scope), as: UTF8.self)
+        let rows = try await client.query("UPDATE practices SET scope = \(json)::jsonb WHERE id = \(id) RETURNING id", logger: logger)
+        for try await _ in rows { return }
+        throw WorkflowError.notFound("Practice \(id)")
+    }
+
+    public func addFacility(practice id: UUID, _ facility: FacilityRecord) async throws -> UUID {
+        guard !facility.isMain else { throw WorkflowError.invalid("A practice has exactly one main facility; new facilities are satellites.") }
+        guard !facility.name.trimmingCharacters(in: .whitespaces).isEmpty, facility.distanceMiles >= 0, facility.distanceMiles.isFinite else {
+            throw WorkflowError.invalid("A facility needs a name and a distance of zero or more miles.")
+        }
+        _ = try await practice(id)
+        let facilityID = UUID()
+        _ = try await client.query("""
+            INSERT INTO facilities (id, practice_id, name, address, is_main, distance_miles)
+            VALUES (\(facilityID), \(id), \(facility.name), \(facility.address), false, \(facility.distanceMiles))
+            """, logger: logger)
+        return facilityID
+    }
+
+    public func people(practice: UUID?, role: Role?, after cursor: (String, UUID)?, limit: Int) async throws -> [PersonView] {
+        var result: [PersonView] = []
+        for try await (id, email, name, roleText, practiceID, discipline) in try await client.query("""
+            SELECT id, email, display_name, role, practice_id, discipline FROM people
+            WHERE (\(practice)::uuid IS NULL OR practice_id = \(practice)) AND (\(role?.rawValue)::text IS NULL OR role = \(role?.rawValue))
+              AND (\(cursor?.0)::text IS NULL OR (email, id) > (\(cursor?.0), \(cursor?.1)))
+            ORDER BY email, id LIMIT \(limit)
+            """, logger: logger).decode((UUID, String, String, String, UUID?, String?).self) {
+            guard let role = Role(rawValue: roleText) else { continue }
+            result.append(PersonView(id: id, email: email, displayName: name, role: role, practiceID: practiceID,
+                                     discipline: discipline.flatMap(Discipline.init(rawValue:))))
+        }
+        return result
+    }
+
+    // MARK: - Applications
+
+    /// Applications the scope allows, filtered, newest first, after `cursor` (created_at, id).
+    public func applications(_ scope: AccessPolicy.ApplicationScope, filter: ApplicationFilter,
+                             after cursor: (Date, UUID)?, limit: Int) async throws -> [ApplicationView] {
+        let (all, practiceScope, surveyorScope): (Bool, UUID?, UUID?)
+        switch scope {
+        case .all: (all, practiceScope, surveyorScope) = (true, nil, nil)
+        case let .practice(id): (all, practiceScope, surveyorScope) = (false, id, nil)
+        case let .surveyor(id): (all, practiceScope, surveyorScope) = (false, nil, id)
+        case .none: return []
+        }
+        let pattern = filter.practiceName.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
+        var ids: [UUID] = []
+        for try await id in try await client.query("""
+            SELECT a.id FROM applications a JOIN practices p ON p.id = a.practice_id
+            WHERE (\(all) OR a.practice_id = \(practiceScope)
+                   OR EXISTS (SELECT 1 FROM assignments s WHERE s.application_id = a.id AND s.surveyor_id = \(surveyorScope)
+                              AND s.state IN ('accepted', 'completed')))
+              AND (\(filter.state)::text IS NULL OR a.state = \(filter.state))
+              AND (\(filter.practiceID)::uuid IS NULL OR a.practice_id = \(filter.practiceID))
+              AND (\(filter.pathway)::text IS NULL OR a.pathway = \(filter.pathway))
+              AND (\(filter.termEndsBy)::date IS NULL OR a.term_end <= \(filter.termEndsBy)::date)
+              AND (\(pattern)::text IS NULL OR lower(p.legal_name) LIKE \(pattern))
+              AND (\(cursor?.0)::timestamptz IS NULL OR (a.created_at, a.id) < (\(cursor?.0), \(cursor?.1)))
+            ORDER BY a.created_at DESC, a.id DESC LIMIT \(limit)
+            """, logger: logger).decode(UUID.self) { ids.append(id) }
+        var result: [ApplicationView] = []
+        for id in ids { result.append(try await applicationView(id)) }
+        return result
+    }
+
+    public func applicationView(_ id: UUID) async throws -> ApplicationView {
+        let summary = try await application(id)
+        for try await (pathway, term, name, mode, date, created, updated) in try await client.query("""
+            SELECT a.pathway, a.term_years, p.legal_name, v.mode, to_char(v.visit_date, 'YYYY-MM-DD'), a.created_at, a.updated_at
+            FROM applications a JOIN practices p ON p.id = a.practice_id LEFT JOIN visits v ON v.application_id = a.id WHERE a.id = \(id)
+            """, logger: logger).decode((String, Int, String, String?, String?, Date, Date).self) {
+            let visit = mode.flatMap { mode in date.map { (mode: mode, date: $0) } }
+            return ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
+                                   createdAt: created, updatedAt: updated)
+        }
+        throw WorkflowError.notFound("Application \(id)")
+    }
+
+    /// Every applicable indicator of the application with why it applies.
+    public func applicableIndicators(application id: UUID) async throws -> [ApplicabilityDecision] {
+        try await transaction { engine in try await engine.applicableIndicators(try await engine.lockApplication(id, forUpdate: false)) }
+    }
+
+    // MARK: - Records under an application
+
+    public func responses(application id: UUID) async throws -> [ResponseView] {
+        var result: [ResponseView] = []
+        for try await (code, answer, version, by, at) in try await client.query("""
+            SELECT indicator_code, answer, version, responded_by, responded_at FROM responses WHERE application_id = \(id) ORDER BY indicator_code
+            """, logger: logger).decode((String, String, Int, UUID, Date).self) {
+            result.append(ResponseView(indicator: code, answer: answer, version: version, respondedBy: by, respondedAt: at))
+        }
+        return result
+    }
+
+    public func evidence(application id: UUID, document: UUID? = nil) async throws -> [EvidenceView] {
+        var result: [EvidenceView] = []
+        for try await row in try await client.query("""
+            SELECT d.id, d.title, d.kind, to_char(d.as_of, 'YYYY-MM-DD'), d.sha256, d.byte_count, d.media_type, d.file_name, d.state, d.version,
+                   d.supersedes_id, d.uploaded_by, d.uploaded_at,
+                   coalesce((SELECT string_agg(indicator_code, ',' ORDER BY indicator_code) FROM evidence_links l WHERE l.document_id = d.id), '')
+            FROM evidence_documents d WHERE d.application_id = \(id) AND (\(document)::uuid IS NULL OR d.id = \(document))
+            ORDER BY d.uploaded_at, d.id
+            """, logger: logger).decode((UUID, String, String, String, String, Int64, String, String, String, Int, UUID?, UUID, Date, String).self) {
+            let (documentID, title, kind, asOf, digest, bytes, media, fileName, state, version, supersedes, by, at, links) = row
+            result.append(EvidenceView(
+                id: documentID, applicationID: id,
+                metadata: EvidenceMetadata(title: title, kind: EvidenceKind(rawValue: kind) ?? .other, asOf: asOf, sha256: digest,
+                                           byteCount: bytes, mediaType: media, fileName: fileName),
+                indicators: links.split(separator: ",").map(String.init), state: state, version: version, supersedes: supersedes,
+                uploadedBy: by, uploadedAt: at))
+        }
+        return result
+    }
+
+    /// Links a document to more indicators of its application (links are never removed: scores cite them).
+    public func linkEvidence(_ document: UUID, application id: UUID, indicators: [String], actor: Actor) async throws {
+        guard !indicators.isEmpty else { throw WorkflowError.invalid("Name at least one indicator to link.") }
+        try await transaction { engine in
+            let application = try await engine.lockApplication(id, actor: actor)
+            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "link-evidence", application, engine)
+            var state: String?
+            for try await value in try await engine.connection.query(
+                "SELECT state FROM evidence_documents WHERE id = \(document) AND application_id = \(id)", logger: logger
+            ).decode(String.self) { state = value }
+            guard let state else { throw WorkflowError.notFound("Evidence document \(document)") }
+            guard state != Workflows.EvidenceState.superseded.rawValue else { throw WorkflowError.invalid("A superseded document cannot be linked.") }
+            for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
+            for code in Set(indicators).sorted() {
+                _ = try await engine.connection.query("""
+                    INSERT INTO evidence_links (document_id, indicator_code) VALUES (\(document), \(code)) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            try await engine.appendHistory(applicationID: id, actor: actor, machine: Workflows.evidence.name, subjectID: document,
+                                           action: "link", from: nil, to: state, reason: "",
+                                           payload: ["indicators": Set(indicators).sorted().joined(separator: ",")])
+        }
+    }
+
+    /// Every digest any evidence record refers to (the orphan sweep keeps these files).
+    public func referencedDigests() async throws -> Set<String> {
+        var result = Set<String>()
+        for try await digest in try await client.query("SELECT DISTINCT sha256 FROM evidence_documents", logger: logger).decode(String.self) {
+            result.insert(digest)
+        }
+        return result
+    }
+
+    /// Assignments of an application, or (with `surveyor`) every assignment of one surveyor.
+    public func assignments(application: UUID? = nil, surveyor: UUID? = nil) async throws -> [AssignmentView] {
+        var result: [AssignmentView] = []
+        for try await (id, applicationID, surveyorID, name, discipline, state, version, attested) in try await client.query("""
+            SELECT s.id, s.application_id, s.surveyor_id, p.display_name, p.discipline, s.state, s.version, s.attested_at
+            FROM assignments s JOIN people p ON p.id = s.surveyor_id
+            WHERE (\(application)::uuid IS NULL OR s.application_id = \(application)) AND (\(surveyor)::uuid IS NULL OR s.surveyor_id = \(surveyor))
+            ORDER BY s.created_at, s.id
+            """, logger: logger).decode((UUID, UUID, UUID, String, String?, String, Int, Date?).self) {
+            result.append(AssignmentView(id: id, applicationID: applicationID, surveyorID: surveyorID, surveyorName: name, discipline: discipline,
+                                         state: state, version: version, attestedAt: attested))
+        }
+        return result
+    }
+
+    public func scores(application id: UUID) async throws -> [ScoreView] {
+        var result: [ScoreView] = []
+        for try await (code, value, rationale, evidence, version, by, at) in try await client.query("""
+            SELECT indicator_code, value, rationale, evidence_ids, version, scored_by, scored_at FROM scores WHERE application_id = \(id) ORDER BY indicator_code
+            """, logger: logger).decode((String, String, String, [UUID], Int, UUID, Date).self) {
+            result.append(ScoreView(indicator: code, value: value, rationale: rationale, evidence: evidence, version: version, scoredBy: by, scoredAt: at))
+        }
+        return result
+    }
+
+    /// RFIs of an application, or (with `overdueOnly` and no application) every overdue one.
+    public func rfis(application: UUID?, overdueOnly: Bool = false) async throws -> [RFIView] {
+        var result: [RFIView] = []
+        for try await (id, applicationID, code, question, answer, state, version, due) in try await client.query("""
+            SELECT id, application_id, indicator_code, question, answer, state, version, due_at FROM rfis
+            WHERE (\(application)::uuid IS NULL OR application_id = \(application)) AND (NOT \(overdueOnly) OR state = 'overdue')
+            ORDER BY due_at, id
+            """, logger: logger).decode((UUID, UUID, String?, String, String?, String, Int, Date).self) {
+            result.append(RFIView(id: id, applicationID: applicationID, indicator: code, question: question, answer: answer,
+                                  state: state, version: version, dueAt: due))
+        }
+        return result
+    }
+
+    public func correctiveActionViews(application: UUID?, overdueOnly: Bool = false) async throws -> [CorrectiveActionView] {
+        var result: [CorrectiveActionView] = []
+        for try await (id, applicationID, code, description, response, state, version, due) in try await client.query("""
+            SELECT id, application_id, indicator_code, description, response, state, version, due_at FROM corrective_actions
+            WHERE (\(application)::uuid IS NULL OR application_id = \(application)) AND (NOT \(overdueOnly) OR state = 'overdue')
+            ORDER BY due_at, indicator_code, id
+            """, logger: logger).decode((UUID, UUID, String, String, String?, String, Int, Date).self) {
+            result.append(CorrectiveActionView(id: id, applicationID: applicationID, indicator: code, description: description,
+                                               response: response, state: state, version: version, dueAt: due))
+        }
+        return result
+    }
+
+    /// Determinations, appeals and change notices of an application, oldest first.
+    public func filedRecords(application id: UUID) async throws -> [FiledRecord] {
+        var result: [FiledRecord] = []
+        for try await (recordID, kind, text, outcome, recommendation, by, at) in try await client.query("""
+            SELECT id, 'determination', rationale, outcome, recommendation::text, decided_by, decided_at FROM determinations WHERE application_id = \(id)
+            UNION ALL SELECT id, 'appeal', grounds, NULL, NULL, filed_by, filed_at FROM appeals WHERE application_id = \(id)
+            UNION ALL SELECT id, 'change-notice', description, NULL, NULL, filed_by, filed_at FROM change_notices WHERE application_id = \(id)
+            ORDER BY 7, 1
+            """, logger: logger).decode((UUID, String, String, String?, String?, UUID, Date).self) {
+            result.append(FiledRecord(id: recordID, kind: kind, text: text, outcome: outcome, recommendation: recommendation, by: by, at: at))
+        }
+        return result
+    }
+
+    // MARK: - Staff queries
+
+    /// How many applications are in each state.
+    public func pipeline() async throws -> [(state: String, count: Int)] {
+        var result: [(String, Int)] = []
+        for try await row in try await client.query(
+            "SELECT state, count(*)::int8 FROM applications GROUP BY state ORDER BY state", logger: logger
+        ).decode((String, Int).self) { result.append(row) }
+        return result
+    }
+
+    /// Accredited applications whose term ends within `days` days of now.
+    public func expiring(withinDays days: Int) async throws -> [ApplicationView] {
+        let until = clock.now().addingTimeInterval(Double(days) * 86_400)
+        var ids: [UUID] = []
+        for try await id in try await client.query("""
+            SELECT id FROM applications WHERE state = 'accredited' AND term_end <= (\(until) AT TIME ZONE 'UTC')::date ORDER BY term_end, id
+            """, logger: logger).decode(UUID.self) { ids.append(id) }
+        var result: [ApplicationView] = []
+        for id in ids { result.append(try await applicationView(id)) }
+        return result
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}
