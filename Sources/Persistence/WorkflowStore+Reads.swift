@@ -383,6 +383,10 @@ extension WorkflowStore {
         return result
     }
 
+    public func verifyHistory(application id: UUID) async throws -> HistoryChain.Report {
+        try await HistoryChain(client: client, logger: logger).verify(application: id)
+    }
+
     // MARK: - Staff queries
 
     /// How many applications are in each state.

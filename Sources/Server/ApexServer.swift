@@ -44,14 +44,16 @@ public enum ApexServer {
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
         let workflow = WorkflowStore(client: client, logger: logger, clock: clock, settings: configuration.workflow)
-        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, workflow: workflow, logger: logger,
-                             failureDelay: configuration.loginFailureDelay)
+        let storage = try FileSystemEvidenceStorage(root: configuration.evidenceRoot)
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, workflow: workflow,
+                             idempotency: IdempotencyStore(client: client, logger: logger, clock: clock), storage: storage,
+                             maxUploadBytes: configuration.maxUploadBytes, logger: logger, failureDelay: configuration.loginFailureDelay)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
                                  middlewares: [ETagHeaderMiddleware()])
 
         var services: [any Service] = [client]
         if let interval = configuration.timerInterval {
-            services.append(TimerService(store: workflow, interval: interval, logger: logger))
+            services.append(TimerService(store: workflow, storage: storage, interval: interval, logger: logger))
         }
         return Application(
             router: router,

@@ -100,13 +100,17 @@ extension ProblemMiddleware {
     }
 }
 
-/// Refuses JSON bodies above the configured size before anything reads them whole.
+/// Refuses JSON bodies above the configured size before anything reads them whole. Uploads
+/// (`application/octet-stream`) pass through unread: they are streamed, and their own limit applies.
 public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
     public init(limit: Int) { self.limit = limit }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
+            return try await next(request, context)
+        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem.tooLarge(limit: limit)
         }

@@ -26,6 +26,15 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var accounts = AccountSettings()
     /// Added to each failed sign-in's answer per failure in a row (slows guessing).
     public var loginFailureDelay: Duration = .milliseconds(250)
+    /// Where evidence files are stored; nil: `evidence` inside the data folder.
+    public var evidenceFolder: String? = nil
+    /// Largest evidence upload accepted, in bytes (enforced while streaming).
+    public var maxUploadBytes: Int64 = 100 << 20
+    /// Seed the demonstration data on start (once; later starts find it there).
+    public var demo = false
+
+    /// The evidence folder in effect.
+    public var evidenceRoot: String { evidenceFolder ?? (dataFolder as NSString).appendingPathComponent("evidence") }
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
@@ -42,6 +51,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         public var logLevel: String?
         public var logFormat: String?
         public var workflowSettings: String?
+        public var evidenceFolder: String?
+        public var maxUploadBytes: String?
         public init() {}
     }
 
@@ -57,6 +68,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         case logLevel = "APEX_LOG_LEVEL"
         case logFormat = "APEX_LOG_FORMAT"
         case workflowSettings = "APEX_WORKFLOW_SETTINGS"
+        case evidenceFolder = "APEX_EVIDENCE_DIR"
+        case maxUploadBytes = "APEX_MAX_UPLOAD_BYTES"
     }
 
     public static func resolve(flags: Flags, environment: [String: String]) throws -> ServeConfiguration {
@@ -106,6 +119,18 @@ public struct ServeConfiguration: Sendable, Equatable {
         if let (path, _) = value(flags.workflowSettings, .workflowSettings) {
             configuration.workflow = try WorkflowSettingsFile.load(path)
         }
+        if let (folder, source) = value(flags.evidenceFolder, .evidenceFolder) {
+            guard !folder.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ConfigurationError(source: source, value: folder, expected: "a folder path")
+            }
+            configuration.evidenceFolder = folder
+        }
+        if let (text, source) = value(flags.maxUploadBytes, .maxUploadBytes) {
+            guard let bytes = Int64(text), (1...(1 << 40)).contains(bytes) else {
+                throw ConfigurationError(source: source, value: text, expected: "a whole number of bytes from 1 to 1099511627776")
+            }
+            configuration.maxUploadBytes = bytes
+        }
         return configuration
     }
 
@@ -120,6 +145,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         case .logLevel: "log-level"
         case .logFormat: "log-format"
         case .workflowSettings: "workflow-settings"
+        case .evidenceFolder: "evidence-dir"
+        case .maxUploadBytes: "max-upload-bytes"
         }
     }
 

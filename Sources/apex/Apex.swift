@@ -60,6 +60,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("standards-dir"), help: "Folder of catalog releases published at start (env: APEX_STANDARDS_DIR, default: ./Standards).")
     var standardsFolder: String?
 
+    @Option(name: .customLong("evidence-dir"), help: "Folder for evidence files (env: APEX_EVIDENCE_DIR, default: evidence inside the data folder).")
+    var evidenceFolder: String?
+
+    @Option(name: .customLong("max-upload-bytes"), help: "Largest evidence upload accepted, in bytes (env: APEX_MAX_UPLOAD_BYTES, default: 104857600, 100 MiB).")
+    var maxUploadBytes: String?
+
+    @Flag(name: .long, help: "Seed a demonstration (staff, two practices, surveyors, applications in several states) on first start and print the sign-ins.")
+    var demo = false
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -68,7 +77,10 @@ struct Serve: AsyncParsableCommand {
         flags.port = port
         flags.standardsFolder = standardsFolder
         flags.workflowSettings = workflowSettings
-        let configuration = try CLI.resolve(flags)
+        flags.evidenceFolder = evidenceFolder
+        flags.maxUploadBytes = maxUploadBytes
+        var configuration = try CLI.resolve(flags)
+        configuration.demo = demo
         let logger = CLI.logger(configuration)
         try await CLI.reportingFailure(logger) {
             try await ApexServer.run(configuration: configuration, logger: logger)

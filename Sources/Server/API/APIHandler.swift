@@ -11,6 +11,9 @@ struct APIHandler: APIProtocol {
     let catalog: CatalogStore
     let accounts: AccountStore
     let workflow: WorkflowStore
+    let idempotency: IdempotencyStore
+    let storage: any EvidenceStorage
+    let maxUploadBytes: Int64
     let logger: Logger
     /// Added per failed sign-in in a row before answering (zero in tests).
     let failureDelay: Duration
@@ -40,15 +43,17 @@ enum PageCursor {
 }
 
 /// The OpenAPI runtime percent-encodes header values (`"v3"` goes out as `%22v3%22`); an entity tag
-/// must keep its quotes, so the ETag header is decoded again on the way out.
+/// must keep its quotes and Content-Disposition its syntax, so those headers are decoded again on the way out.
 struct ETagHeaderMiddleware: ServerMiddleware {
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var (response, responseBody) = try await next(request, body, metadata)
-        if let value = response.headerFields[.eTag], let decoded = value.removingPercentEncoding {
-            response.headerFields[.eTag] = decoded
+        for name in [HTTPField.Name.eTag, .contentDisposition] {
+            if let value = response.headerFields[name], let decoded = value.removingPercentEncoding {
+                response.headerFields[name] = decoded
+            }
         }
         return (response, responseBody)
     }

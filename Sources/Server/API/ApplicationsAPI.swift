@@ -5,109 +5,182 @@ import OpenAPIRuntime
 import Persistence
 
 extension APIHandler {
-    /// The application if the signed-in person may see it; nil answers 404 (never 403, so other tenants'
-    /// applications cannot be discovered).
-    private func visible(_ raw: String) async throws -> (UUID, Identity)? {
-        guard let identity = RequestScope.identity else { return nil }
-        guard let id = UUID(uuidString: raw), let facts = try await workflow.accessFacts(application: id),
-              AccessPolicy.canView(facts, as: identity) else { return nil }
-        return (id, identity)
+    func createApplication(_ input: Operations.CreateApplication.Input) async throws -> Operations.CreateApplication.Output {
+        let identity = try Self.caller()
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        let practice = try Self.uuid(body.practiceId, "practice")
+        // A practice's people may start applications only for their own practice; others' are not found.
+        guard AccessPolicy.canView(practice: practice, as: identity) || identity.role == .surveyor else {
+            throw Problem.notFound("No practice \(body.practiceId).")
+        }
+        guard let pathway = Pathway(rawValue: body.pathway.rawValue) else { throw Problem.badRequest("Unknown pathway.") }
+        let id = try await Self.domain {
+            try await workflow.createApplication(practiceID: practice, releaseID: body.releaseId, pathway: pathway,
+                                                 termYears: body.termYears.rawValue, actor: identity.actor)
+        }
+        let view = try await workflow.applicationView(id)
+        return .created(.init(headers: .init(eTag: Self.etag(view.summary.version)), body: .json(.init(view))))
     }
 
-    private static func notFound(_ raw: String) -> Components.Schemas.Problem {
-        .notFound("No application \(raw).")
-    }
-
-    static func etag(_ version: Int) -> String { "\"v\(version)\"" }
-
-    /// `"v3"`, `W/"v3"`, `"3"` or `3`.
-    static func version(fromIfMatch header: String) -> Int? {
-        var text = header.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        if text.hasPrefix("v") { text.removeFirst() }
-        return Int(text)
+    func listApplications(_ input: Operations.ListApplications.Input) async throws -> Operations.ListApplications.Output {
+        let identity = try Self.caller()
+        let limit = try Self.pageSize(input.query.limit)
+        var filter = ApplicationFilter(state: input.query.state, pathway: input.query.pathway?.rawValue,
+                                       termEndsBy: input.query.termEndBefore, practiceName: input.query.practiceName)
+        if let raw = input.query.practiceId { filter.practiceID = try Self.uuid(raw, "practice") }
+        let cursor = try input.query.cursor.map(Self.decodeTimeCursor)
+        let page = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit)
+        let next = page.count == limit ? page.last.map { Self.encodeTimeCursor($0.createdAt, $0.summary.id) } : nil
+        return .ok(.init(body: .json(.init(items: page.map(Components.Schemas.Application.init), nextCursor: next))))
     }
 
     func getApplication(_ input: Operations.GetApplication.Input) async throws -> Operations.GetApplication.Output {
-        guard RequestScope.identity != nil else { return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized()))) }
-        guard let (id, _) = try await visible(input.path.applicationId) else {
-            return .notFound(.init(body: .applicationProblemJson(Self.notFound(input.path.applicationId))))
-        }
-        let application = try await workflow.application(id)
-        return .ok(.init(headers: .init(eTag: Self.etag(application.version)), body: .json(.init(application))))
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        let view = try await workflow.applicationView(id)
+        return .ok(.init(headers: .init(eTag: Self.etag(view.summary.version)), body: .json(.init(view))))
     }
 
     func getApplicationHistory(_ input: Operations.GetApplicationHistory.Input) async throws -> Operations.GetApplicationHistory.Output {
-        guard RequestScope.identity != nil else { return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized()))) }
-        guard let (id, _) = try await visible(input.path.applicationId) else {
-            return .notFound(.init(body: .applicationProblemJson(Self.notFound(input.path.applicationId))))
-        }
+        let (id, _) = try await visibleApplication(input.path.applicationId)
         let events = try await workflow.history(of: id).map { event in
             Components.Schemas.HistoryEvent(
-                id: event.id, seq: event.seq, occurredAt: event.occurredAt, actorId: event.actorID?.uuidString.lowercased(),
-                actorRole: event.actorRole, machine: event.machine, subjectId: event.subjectID.uuidString.lowercased(), action: event.action,
+                id: event.id, seq: event.seq, occurredAt: event.occurredAt, actorId: event.actorID.map(Self.id),
+                actorRole: event.actorRole, machine: event.machine, subjectId: Self.id(event.subjectID), action: event.action,
                 fromState: event.fromState, toState: event.toState, reason: event.reason, hash: event.hash, prevHash: event.prevHash)
         }
         return .ok(.init(body: .json(.init(items: events))))
     }
 
+    func verifyApplicationHistory(_ input: Operations.VerifyApplicationHistory.Input) async throws -> Operations.VerifyApplicationHistory.Output {
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        let report = try await workflow.verifyHistory(application: id)
+        let firstBreak = report.breaks.first.map { Components.Schemas.ChainVerification.FirstBreakPayload(eventId: $0.eventID, seq: $0.seq, problem: $0.problem) }
+        return .ok(.init(body: .json(.init(intact: report.isIntact, events: report.events, firstBreak: firstBreak))))
+    }
+
     func fireTransition(_ input: Operations.FireTransition.Input) async throws -> Operations.FireTransition.Output {
-        guard RequestScope.identity != nil else { return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized()))) }
-        guard let (id, identity) = try await visible(input.path.applicationId) else {
-            return .notFound(.init(body: .applicationProblemJson(Self.notFound(input.path.applicationId))))
-        }
+        let (id, identity) = try await visibleApplication(input.path.applicationId)
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
-        let ifMatch = input.headers.ifMatch
-        let expected: Int
-        if let ifMatch {
-            guard let parsed = Self.version(fromIfMatch: ifMatch) else { throw Problem.badRequest("If-Match must be the ETag of the application, e.g. \"v3\".") }
-            expected = parsed
-        } else if let version = body.version {
-            expected = version
-        } else {
-            throw Problem.badRequest("Send the version you saw, as If-Match (the ETag) or as version in the body.")
-        }
+        let expected = try Self.expectedVersion(ifMatch: input.headers.ifMatch, body: body.version)
         guard let action = ApplicationAction(rawValue: body.action) else {
-            return .unprocessableContent(.init(body: .applicationProblemJson(.init(
-                _type: Problem.typeBase + "unknown-action", title: "Unknown action", status: 422,
-                detail: "'\(body.action)' is not an application action."))))
+            throw Problem(status: .unprocessableContent, type: Problem.typeBase + "unknown-action", title: "Unknown action",
+                          detail: "'\(body.action)' is not an application action.")
         }
-        do {
-            let fired = try await workflow.fire(action, application: id, actor: identity.actor, expectedVersion: expected,
-                                                reason: body.reason ?? "", payload: body.payload?.additionalProperties ?? [:])
-            return .ok(.init(headers: .init(eTag: Self.etag(fired.version)), body: .json(.init(state: fired.state, version: fired.version))))
-        } catch let error as WorkflowError {
-            switch error {
-            case .notFound:
-                return .notFound(.init(body: .applicationProblemJson(Self.notFound(input.path.applicationId))))
-            case let .stale(_, current):
-                let problem = Components.Schemas.Problem(_type: Problem.typeBase + "stale-version", title: "Stale version",
-                                                         status: ifMatch == nil ? 409 : 412, detail: "\(error) The current ETag is \(Self.etag(current)).")
-                return ifMatch == nil ? .conflict(.init(body: .applicationProblemJson(problem))) : .preconditionFailed(.init(body: .applicationProblemJson(problem)))
-            case .refused(.notAllowedInState), .refused(.unknownAction):
-                return .conflict(.init(body: .applicationProblemJson(.init(
-                    _type: Problem.typeBase + "not-allowed-in-state", title: "Not possible now", status: 409, detail: error.description))))
-            case .refused(.roleNotAllowed):
-                return .forbidden(.init(body: .applicationProblemJson(.init(
-                    _type: Problem.typeBase + "role-not-allowed", title: "Not allowed for this role", status: 403, detail: error.description))))
-            case let .refused(.guardFailed(rule, _)):
-                return .unprocessableContent(.init(body: .applicationProblemJson(.init(
-                    _type: Problem.typeBase + "guard-refused/" + rule.rawValue, title: "Refused by guard \(rule.rawValue)", status: 422,
-                    detail: error.description))))
-            case .invalid:
-                return .unprocessableContent(.init(body: .applicationProblemJson(.init(
-                    _type: Problem.typeBase + "invalid", title: "Invalid request", status: 422, detail: error.description))))
+        let payload = body.payload?.additionalProperties ?? [:]
+        let fingerprint = Self.fingerprint("application", id, body.action, expected, body.reason ?? "", payload.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        let result = try await idempotent(input.headers.idempotencyKey, person: identity.personID, fingerprint: fingerprint) {
+            try await Self.domain(ifMatch: input.headers.ifMatch != nil) {
+                try await workflow.fire(action, application: id, actor: identity.actor, expectedVersion: expected,
+                                        reason: body.reason ?? "", payload: payload)
+            }
+        }
+        return .ok(.init(headers: .init(eTag: Self.etag(result.version)), body: .json(.init(state: result.state, version: result.version))))
+    }
+
+    func listApplicableIndicators(_ input: Operations.ListApplicableIndicators.Input) async throws -> Operations.ListApplicableIndicators.Output {
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        let decisions = try await workflow.applicableIndicators(application: id)
+        let progress = Dictionary(uniqueKeysWithValues: try await workflow.progress(application: id).map { ($0.code, $0) })
+        let responses = Dictionary(uniqueKeysWithValues: try await workflow.responses(application: id).map { ($0.indicator, $0.version) })
+        let items = decisions.map { decision in
+            let indicator = decision.indicator.indicator
+            return Components.Schemas.ApplicableIndicator(
+                code: indicator.code, title: indicator.title, domain: decision.indicator.domain, standard: decision.indicator.standard,
+                level: indicator.level.rawValue, reason: decision.reason, responseVersion: responses[indicator.code],
+                evidenceCount: progress[indicator.code]?.evidenceCount ?? 0, score: progress[indicator.code]?.score?.rawValue)
+        }
+        return .ok(.init(body: .json(.init(items: items))))
+    }
+
+    func listFiledRecords(_ input: Operations.ListFiledRecords.Input) async throws -> Operations.ListFiledRecords.Output {
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        let items = try await workflow.filedRecords(application: id).map { record in
+            Components.Schemas.FiledRecord(
+                id: Self.id(record.id), kind: .init(rawValue: record.kind) ?? .determination, text: record.text,
+                outcome: record.outcome.flatMap(Components.Schemas.FiledRecord.OutcomePayload.init(rawValue:)),
+                recommendation: record.recommendation, by: Self.id(record.by), at: record.at)
+        }
+        return .ok(.init(body: .json(.init(items: items))))
+    }
+
+    func getRecommendation(_ input: Operations.GetRecommendation.Input) async throws -> Operations.GetRecommendation.Output {
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        let report = try await workflow.scoreReport(application: id)
+        func tally(_ tally: ScoreReport.Tally) -> Components.Schemas.Tally {
+            .init(code: tally.code, compliant: tally.compliant, partiallyCompliant: tally.partiallyCompliant, nonCompliant: tally.nonCompliant,
+                  notApplicable: tally.notApplicable, unscored: tally.unscored, compliance: tally.compliance)
+        }
+        return .ok(.init(body: .json(.init(
+            determination: report.recommendation.determination.flatMap { .init(rawValue: $0.rawValue) },
+            drivers: report.recommendation.drivers, explanation: report.recommendation.explanation,
+            standards: report.standards.map(tally), domains: report.domains.map(tally)))))
+    }
+
+    // MARK: - Cursors and idempotency
+
+    static func encodeTimeCursor(_ date: Date, _ id: UUID) -> String {
+        PageCursor.encode("\(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))|\(id.uuidString)")
+    }
+
+    static func decodeTimeCursor(_ cursor: String) throws -> (Date, UUID) {
+        let parts = try PageCursor.decode(cursor).split(separator: "|")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            throw Problem.badRequest("The cursor is not one this server handed out.")
+        }
+        return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
+    }
+
+    /// What a request asked for, so a replayed key can be told from a reused one.
+    static func fingerprint(_ parts: Any...) -> String {
+        Encoding.sha256Hex(Data(parts.map { "\($0)" }.joined(separator: "\u{1F}").utf8))
+    }
+
+    /// Runs a transition at most once per `Idempotency-Key`: a retry with the same request gets the first
+    /// answer, the same key with a different request 422, a retry while the first still runs 409.
+    func idempotent(_ key: String?, person: UUID, fingerprint: String,
+                    _ body: () async throws -> Fired) async throws -> (state: String, version: Int) {
+        guard let key else {
+            let fired = try await body()
+            return (fired.state, fired.version)
+        }
+        guard (1...200).contains(key.count) else { throw Problem.badRequest("Idempotency-Key has 1 to 200 characters.") }
+        switch try await idempotency.begin(person: person, key: key) {
+        case .inProgress:
+            throw Problem.conflict("idempotency-key-in-use", "Request in progress", "A request with this Idempotency-Key is still running.")
+        case let .replay(stored, response):
+            guard stored == fingerprint else { throw Problem.idempotencyKeyReused }
+            let parts = response.split(separator: " ")
+            guard parts.count == 2, let version = Int(parts[1]) else { throw Problem.internalError }
+            return (String(parts[0]), version)
+        case .fresh:
+            do {
+                let fired = try await body()
+                try await idempotency.finish(person: person, key: key, fingerprint: fingerprint, response: "\(fired.state) \(fired.version)")
+                return (fired.state, fired.version)
+            } catch {
+                try? await idempotency.abandon(person: person, key: key)
+                throw error
             }
         }
     }
 }
 
+extension Problem {
+    static let idempotencyKeyReused = Problem(
+        status: .unprocessableContent, type: typeBase + "idempotency-key-reused", title: "Idempotency key reused",
+        detail: "This Idempotency-Key was used for a different request; use a new key for a new request.")
+}
+
 extension Components.Schemas.Application {
-    init(_ application: WorkflowStore.ApplicationSummary) {
-        self.init(id: application.id.uuidString.lowercased(), practiceId: application.practiceID.uuidString.lowercased(),
-                  releaseId: application.releaseID, state: application.state, version: application.version,
-                  termStart: application.termStart, termEnd: application.termEnd,
-                  previousApplicationId: application.previousApplicationID?.uuidString.lowercased())
+    init(_ view: ApplicationView) {
+        let application = view.summary
+        self.init(
+            id: APIHandler.id(application.id), practiceId: APIHandler.id(application.practiceID), practiceName: view.practiceName,
+            releaseId: application.releaseID, pathway: .init(rawValue: view.pathway) ?? .rptStandalone,
+            termYears: .init(rawValue: view.termYears) ?? ._3, state: application.state, version: application.version,
+            termStart: application.termStart, termEnd: application.termEnd,
+            previousApplicationId: application.previousApplicationID.map(APIHandler.id),
+            visit: view.visit.map { .init(mode: .init(rawValue: $0.mode) ?? .onSite, date: $0.date) },
+            createdAt: view.createdAt, updatedAt: view.updatedAt)
     }
 }

@@ -1,0 +1,135 @@
+import AccreditationCore
+import APIDefinition
+import Foundation
+import Persistence
+
+/// What every operation shares: who is asking, whether they may see the application, and one mapping
+/// from the domain's refusals to problem documents. Handlers throw `Problem`s; the problem middleware
+/// writes them, so each kind of error has one status and one `type` everywhere.
+extension APIHandler {
+    /// The signed-in person; without one the operation answers 401 (deny by default).
+    static func caller() throws -> Identity {
+        guard let identity = RequestScope.identity else { throw Problem.unauthenticated }
+        return identity
+    }
+
+    /// The application if the caller may see it. A malformed id, a missing application and another
+    /// tenant's application all answer the same 404, so nothing can be discovered by probing.
+    func visibleApplication(_ raw: String) async throws -> (id: UUID, identity: Identity) {
+        let identity = try Self.caller()
+        guard let id = UUID(uuidString: raw), let facts = try await workflow.accessFacts(application: id),
+              AccessPolicy.canView(facts, as: identity) else { throw Problem.notFound("No application \(raw).") }
+        return (id, identity)
+    }
+
+    static func uuid(_ raw: String, _ what: String) throws -> UUID {
+        guard let id = UUID(uuidString: raw) else { throw Problem.notFound("No \(what) \(raw).") }
+        return id
+    }
+
+    /// Runs a domain call, turning its refusals into problems.
+    static func domain<T>(ifMatch: Bool = false, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as WorkflowError {
+            throw Problem(error, ifMatch: ifMatch)
+        } catch let error as AccountError {
+            throw Problem(error)
+        } catch let error as StorageError {
+            throw Problem(error)
+        }
+    }
+
+    /// The version a caller saw: `If-Match` (the ETag) first, else the body's `version`.
+    static func expectedVersion(ifMatch: String?, body: Int?) throws -> Int {
+        if let ifMatch {
+            guard let parsed = version(fromIfMatch: ifMatch) else { throw Problem.badRequest("If-Match must be an ETag this server sent, e.g. \"v3\".") }
+            return parsed
+        }
+        guard let body else { throw Problem.badRequest("Send the version you saw, as If-Match (the ETag) or as version in the body.") }
+        return body
+    }
+
+    static func etag(_ version: Int) -> String { "\"v\(version)\"" }
+
+    /// `"v3"`, `W/"v3"`, `"3"` or `3`.
+    static func version(fromIfMatch header: String) -> Int? {
+        var text = header.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("W/") { text.removeFirst(2) }
+        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        if text.hasPrefix("v") { text.removeFirst() }
+        return Int(text)
+    }
+
+    /// Text the document limits but the generated decoder does not check.
+    static func require(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard allowEmpty || !trimmed.isEmpty else { throw Problem.badRequest("\(field) must not be empty.") }
+        guard text.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.") }
+        return trimmed
+    }
+
+    static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+}
+
+extension Problem {
+    static let unauthenticated = Problem(status: .unauthorized, type: typeBase + "unauthenticated", title: "Not signed in",
+                                         detail: "Sign in and send the token as Authorization: Bearer <token>.")
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(status: .forbidden, type: typeBase + "role-not-allowed", title: "Not allowed for this role", detail: detail)
+    }
+
+    static func unprocessable(_ detail: String) -> Problem {
+        Problem(status: .unprocessableContent, type: typeBase + "invalid", title: "Invalid request", detail: detail)
+    }
+
+    static func conflict(_ type: String, _ title: String, _ detail: String) -> Problem {
+        Problem(status: .conflict, type: typeBase + type, title: title, detail: detail)
+    }
+
+    init(_ error: WorkflowError, ifMatch: Bool) {
+        switch error {
+        case let .notFound(what):
+            self = .notFound("\(what) was not found.")
+        case let .stale(_, current):
+            self.init(status: ifMatch ? .preconditionFailed : .conflict, type: Problem.typeBase + "stale-version", title: "Stale version",
+                      detail: "\(error) The current ETag is \"v\(current)\".")
+        case .refused(.notAllowedInState), .refused(.unknownAction):
+            self = .conflict("not-allowed-in-state", "Not possible now", error.description)
+        case .refused(.roleNotAllowed):
+            self = .forbidden(error.description)
+        case let .refused(.guardFailed(rule, _)):
+            self.init(status: .unprocessableContent, type: Problem.typeBase + "guard-refused/" + rule.rawValue,
+                      title: "Refused by guard \(rule.rawValue)", detail: error.description)
+        case .invalid:
+            self = .unprocessable(error.description)
+        }
+    }
+
+    init(_ error: AccountError) {
+        switch error {
+        case .weakPassword:
+            self = .unprocessable(error.description)
+        case .invitationUnusable:
+            self = .notFound(error.description)
+        case .unauthenticated, .invalidCredentials:
+            self = .unauthenticated
+        case .locked:
+            self.init(status: .tooManyRequests, type: Problem.typeBase + "locked", title: "Too many failed sign-ins", detail: error.description)
+        }
+    }
+
+    init(_ error: StorageError) {
+        switch error {
+        case .tooLarge:
+            self.init(status: .contentTooLarge, type: Problem.typeBase + "too-large", title: "Upload too large", detail: error.description)
+        case .unsupportedType:
+            self.init(status: .unsupportedMediaType, type: Problem.typeBase + "unsupported-file-type", title: "Unsupported file type", detail: error.description)
+        case .empty:
+            self.init(status: .unprocessableContent, type: Problem.typeBase + "empty-file", title: "Empty file", detail: error.description)
+        case .missing, .corrupt:
+            self = .internalError
+        }
+    }
+}

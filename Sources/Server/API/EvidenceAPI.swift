@@ -1,0 +1,155 @@
+import AccreditationCore
+import APIDefinition
+import Foundation
+import NIOCore
+import OpenAPIRuntime
+import Persistence
+
+extension APIHandler {
+    func listEvidence(_ input: Operations.ListEvidence.Input) async throws -> Operations.ListEvidence.Output {
+        let (id, _) = try await visibleApplication(input.path.applicationId)
+        return .ok(.init(body: .json(.init(items: try await workflow.evidence(application: id).map(Components.Schemas.EvidenceDocument.init)))))
+    }
+
+    func getEvidence(_ input: Operations.GetEvidence.Input) async throws -> Operations.GetEvidence.Output {
+        .ok(.init(body: .json(.init(try await visibleDocument(input.path.applicationId, input.path.documentId)))))
+    }
+
+    /// Streams the body to storage (never whole in memory), then records the document. The database row
+    /// is written only once the file is durable; a file whose row never commits is swept later.
+    func uploadEvidence(_ input: Operations.UploadEvidence.Input) async throws -> Operations.UploadEvidence.Output {
+        let (id, identity) = try await visibleApplication(input.path.applicationId)
+        guard case let .binary(body) = input.body else { throw Problem.unsupportedUploadType }
+        if case let .known(length) = body.length, length > maxUploadBytes { throw Problem(StorageError.tooLarge(limit: maxUploadBytes)) }
+        let query = input.query
+        let title = try Self.require(query.title, "title", max: 300)
+        guard let kind = EvidenceKind(rawValue: query.kind.rawValue) else { throw Problem.badRequest("Unknown kind.") }
+        guard WorkflowStore.isCalendarDate(query.asOf) else { throw Problem.badRequest("as_of is a calendar date, YYYY-MM-DD.") }
+        let indicators = query.indicators.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !indicators.isEmpty, query.indicators.count <= 2000 else { throw Problem.badRequest("indicators is a comma-separated list of indicator codes.") }
+        let supersedes = try query.supersedes.map { try Self.uuid($0, "evidence document") }
+        let fileName = EvidenceFileName.sanitize(query.fileName)
+        let request = Self.fingerprint("evidence", id, title, kind.rawValue, query.asOf, indicators.joined(separator: ","), fileName,
+                                       supersedes?.uuidString ?? "")
+        let chunks = body.map { ByteBuffer(bytes: $0) }
+
+        let key = input.headers.idempotencyKey
+        if let key {
+            guard (1...200).contains(key.count) else { throw Problem.badRequest("Idempotency-Key has 1 to 200 characters.") }
+            switch try await idempotency.begin(person: identity.personID, key: key) {
+            case .inProgress:
+                throw Problem.conflict("idempotency-key-in-use", "Request in progress", "An upload with this Idempotency-Key is still running.")
+            case let .replay(fingerprint, response):
+                // The same bytes are the same file, so storing again costs nothing and tells us the digest.
+                let stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+                guard fingerprint == Self.fingerprint(request, stored.sha256), let document = UUID(uuidString: response) else {
+                    throw Problem.idempotencyKeyReused
+                }
+                guard let view = try await workflow.evidence(application: id, document: document).first else { throw Problem.internalError }
+                return .created(.init(body: .json(.init(view))))
+            case .fresh:
+                break
+            }
+        }
+        do {
+            let stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+            let metadata = EvidenceMetadata(title: title, kind: kind, asOf: query.asOf, sha256: stored.sha256, byteCount: stored.byteCount,
+                                            mediaType: stored.type.mediaType, fileName: fileName)
+            let document = try await Self.domain {
+                try await workflow.addEvidence(application: id, metadata, indicators: indicators, actor: identity.actor, supersedes: supersedes)
+            }
+            if let key {
+                try await idempotency.finish(person: identity.personID, key: key, fingerprint: Self.fingerprint(request, stored.sha256),
+                                             response: document.uuidString)
+            }
+            guard let view = try await workflow.evidence(application: id, document: document).first else { throw Problem.internalError }
+            return .created(.init(body: .json(.init(view))))
+        } catch {
+            if let key { try? await idempotency.abandon(person: identity.personID, key: key) }
+            throw error
+        }
+    }
+
+    /// Streams the stored bytes; the storage withholds the last chunk until the digest matched, so a
+    /// damaged file is never delivered whole.
+    func downloadEvidence(_ input: Operations.DownloadEvidence.Input) async throws -> Operations.DownloadEvidence.Output {
+        let document = try await visibleDocument(input.path.applicationId, input.path.documentId)
+        let (size, chunks): (Int64, AsyncThrowingStream<ByteBuffer, any Error>)
+        do {
+            (size, chunks) = try await storage.read(document.metadata.sha256)
+        } catch {
+            logger.error("Evidence file unreadable", metadata: ["document": "\(document.id)", "error": "\(error)"])
+            throw Problem.internalError
+        }
+        let body = HTTPBody(chunks.map { ArraySlice($0.readableBytesView) }, length: .known(size), iterationBehavior: .single)
+        let headers = Operations.DownloadEvidence.Output.Ok.Headers(
+            eTag: "\"\(document.metadata.sha256)\"", contentDisposition: Self.attachment(document.metadata.fileName), xContentTypeOptions: "nosniff")
+        let content: Operations.DownloadEvidence.Output.Ok.Body = switch EvidenceFileType.allCases.first(where: { $0.mediaType == document.metadata.mediaType }) {
+        case .pdf, nil: .pdf(body)
+        case .png: .png(body)
+        case .jpeg: .jpeg(body)
+        case .docx: .applicationVnd_openxmlformatsOfficedocument_wordprocessingml_document(body)
+        case .xlsx: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(body)
+        case .csv: .csv(body)
+        case .text: .plainText(body)
+        }
+        return .ok(.init(headers: headers, body: content))
+    }
+
+    func linkEvidence(_ input: Operations.LinkEvidence.Input) async throws -> Operations.LinkEvidence.Output {
+        let document = try await visibleDocument(input.path.applicationId, input.path.documentId)
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        guard (1...200).contains(body.indicators.count) else { throw Problem.badRequest("indicators has 1 to 200 codes.") }
+        try await Self.domain {
+            try await workflow.linkEvidence(document.id, application: document.applicationID, indicators: body.indicators, actor: try Self.caller().actor)
+        }
+        return .ok(.init(body: .json(.init(try await visibleDocument(input.path.applicationId, input.path.documentId)))))
+    }
+
+    func fireEvidenceTransition(_ input: Operations.FireEvidenceTransition.Input) async throws -> Operations.FireEvidenceTransition.Output {
+        let document = try await visibleDocument(input.path.applicationId, input.path.documentId)
+        let identity = try Self.caller()
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        guard let action = Workflows.EvidenceAction(rawValue: body.action) else { throw Self.unknownAction(body.action, "evidence") }
+        let result = try await recordTransition(input.headers.idempotencyKey, identity, "evidence", document.id, body) { expected in
+            try await workflow.fire(action, evidence: document.id, actor: identity.actor, expectedVersion: expected, reason: body.reason ?? "")
+        }
+        return .ok(.init(body: .json(.init(state: result.state, version: result.version))))
+    }
+
+    // MARK: -
+
+    private func visibleDocument(_ application: String, _ raw: String) async throws -> EvidenceView {
+        let (id, _) = try await visibleApplication(application)
+        let documentID = try Self.uuid(raw, "evidence document")
+        guard let document = try await workflow.evidence(application: id, document: documentID).first else {
+            throw Problem.notFound("No evidence document \(raw).")
+        }
+        return document
+    }
+
+    /// `attachment` with an ASCII fallback name and the exact name in RFC 8187 form.
+    static func attachment(_ fileName: String) -> String {
+        let ascii = String(fileName.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
+        let encoded = fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+    }
+}
+
+extension Problem {
+    static let unsupportedUploadType = Problem(
+        status: .unsupportedMediaType, type: typeBase + "unsupported-media-type", title: "Unsupported media type",
+        detail: "Send the file's bytes as the body with Content-Type: application/octet-stream.")
+}
+
+extension Components.Schemas.EvidenceDocument {
+    init(_ document: EvidenceView) {
+        let metadata = document.metadata
+        self.init(
+            id: APIHandler.id(document.id), applicationId: APIHandler.id(document.applicationID), title: metadata.title,
+            kind: .init(rawValue: metadata.kind.rawValue) ?? .other, asOf: metadata.asOf, sha256: metadata.sha256, byteCount: metadata.byteCount,
+            mediaType: metadata.mediaType, fileName: metadata.fileName, indicators: document.indicators,
+            state: .init(rawValue: document.state) ?? .submitted, version: document.version, supersedes: document.supersedes.map(APIHandler.id),
+            uploadedBy: APIHandler.id(document.uploadedBy), uploadedAt: document.uploadedAt)
+    }
+}

@@ -1,0 +1,126 @@
+import AccreditationCore
+import APIDefinition
+import Foundation
+import OpenAPIRuntime
+import Persistence
+
+extension APIHandler {
+    // MARK: - API tokens
+
+    func listApiTokens(_ input: Operations.ListApiTokens.Input) async throws -> Operations.ListApiTokens.Output {
+        let identity = try Self.caller()
+        let tokens = try await accounts.apiTokens(of: identity.personID)
+        return .ok(.init(body: .json(.init(items: tokens.map(Components.Schemas.ApiToken.init)))))
+    }
+
+    func createApiToken(_ input: Operations.CreateApiToken.Input) async throws -> Operations.CreateApiToken.Output {
+        let identity = try Self.caller()
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        let (info, token) = try await Self.domain {
+            try await accounts.createAPIToken(for: identity, name: body.name, lifetimeDays: body.lifetimeDays ?? 365)
+        }
+        return .created(.init(body: .json(.init(token: token, info: .init(info)))))
+    }
+
+    func revokeApiToken(_ input: Operations.RevokeApiToken.Input) async throws -> Operations.RevokeApiToken.Output {
+        let identity = try Self.caller()
+        let id = try Self.uuid(input.path.tokenId, "API token")
+        try await Self.domain { try await accounts.revokeAPIToken(id, of: identity.personID) }
+        return .noContent(.init())
+    }
+
+    // MARK: - Invitations
+
+    func createInvitation(_ input: Operations.CreateInvitation.Input) async throws -> Operations.CreateInvitation.Output {
+        let identity = try Self.caller()
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        guard let role = Role(rawValue: body.role.rawValue) else { throw Problem.badRequest("Unknown role.") }
+        let request = InvitationRequest(
+            email: try Self.require(body.email, "email", max: 320), displayName: try Self.require(body.displayName, "display_name", max: 200),
+            role: role, practiceID: try body.practiceId.map { try Self.uuid($0, "practice") },
+            discipline: body.discipline.flatMap { Discipline(rawValue: $0.rawValue) })
+        // A practice admin inviting into another practice learns nothing about it: same as a missing practice.
+        if identity.role == .practiceAdmin, let practice = request.practiceID, practice != identity.practiceID {
+            throw Problem.notFound("No practice \(practice.uuidString.lowercased()).")
+        }
+        let invitation = try await Self.domain { try await accounts.invite(request, by: identity) }
+        return .created(.init(body: .json(.init(
+            id: Self.id(invitation.id), email: invitation.email, role: invitation.role.rawValue, expiresAt: invitation.expiresAt,
+            token: invitation.token, acceptPath: "/api/v1/invitations/accept"))))
+    }
+
+    func acceptInvitation(_ input: Operations.AcceptInvitation.Input) async throws -> Operations.AcceptInvitation.Output {
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        guard body.token.count <= 200, body.password.count <= 256 else { throw Problem.badRequest("token or password too long.") }
+        let session = try await Self.domain { try await accounts.acceptInvitation(token: body.token, password: body.password) }
+        return .created(.init(body: .json(.init(token: session.token, expiresAt: session.expiresAt, person: .init(session.identity)))))
+    }
+
+    // MARK: - People
+
+    func listPeople(_ input: Operations.ListPeople.Input) async throws -> Operations.ListPeople.Output {
+        let identity = try Self.caller()
+        let limit = try Self.pageSize(input.query.limit)
+        let practice: UUID?
+        switch identity.role {
+        case .staff, .administrator: practice = nil
+        case .practiceAdmin, .practiceContributor: practice = identity.practiceID
+        default: throw Problem.forbidden("The people directory is for staff and a practice's own people.")
+        }
+        let cursor = try input.query.cursor.map { raw -> (String, UUID) in
+            let key = try PageCursor.decode(raw)
+            guard let bar = key.lastIndex(of: "|"), let id = UUID(uuidString: String(key[key.index(after: bar)...])) else {
+                throw Problem.badRequest("The cursor is not one this server handed out.")
+            }
+            return (String(key[..<bar]), id)
+        }
+        let people = try await workflow.people(practice: practice, role: input.query.role.flatMap { Role(rawValue: $0.rawValue) },
+                                               after: cursor, limit: limit)
+        let next = people.count == limit ? people.last.map { PageCursor.encode("\($0.email)|\($0.id.uuidString)") } : nil
+        return .ok(.init(body: .json(.init(items: people.map(Components.Schemas.Person.init), nextCursor: next))))
+    }
+
+    func declareAffiliation(_ input: Operations.DeclareAffiliation.Input) async throws -> Operations.DeclareAffiliation.Output {
+        let identity = try Self.caller()
+        let person = try Self.uuid(input.path.personId, "person")
+        guard AccessPolicy.isStaff(identity) || (identity.role == .surveyor && identity.personID == person) else {
+            throw Problem.notFound("No person \(input.path.personId).")
+        }
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        let practice = try body.practiceId.map { try Self.uuid($0, "practice") }
+        let facility = try body.facilityId.map { try Self.uuid($0, "facility") }
+        guard practice != nil || facility != nil else { throw Problem.badRequest("Name the practice_id or the facility_id.") }
+        let nature = try Self.require(body.nature, "nature", max: 500)
+        try await Self.domain { try await workflow.declareAffiliation(surveyor: person, practiceID: practice, facilityID: facility, nature: nature) }
+        return .noContent(.init())
+    }
+
+    func listMyAssignments(_ input: Operations.ListMyAssignments.Input) async throws -> Operations.ListMyAssignments.Output {
+        let identity = try Self.caller()
+        let items = try await workflow.assignments(surveyor: identity.personID)
+        return .ok(.init(body: .json(.init(items: items.map(Components.Schemas.Assignment.init)))))
+    }
+}
+
+extension Components.Schemas.ApiToken {
+    init(_ info: APITokenInfo) {
+        self.init(id: APIHandler.id(info.id), name: info.name, createdAt: info.createdAt, expiresAt: info.expiresAt, revokedAt: info.revokedAt)
+    }
+}
+
+extension Components.Schemas.Person {
+    init(_ person: PersonView) {
+        self.init(id: APIHandler.id(person.id), email: person.email, displayName: person.displayName,
+                  role: .init(rawValue: person.role.rawValue) ?? .practiceContributor, practiceId: person.practiceID.map(APIHandler.id),
+                  discipline: person.discipline.flatMap { .init(rawValue: $0.rawValue) })
+    }
+}
+
+extension Components.Schemas.Assignment {
+    init(_ assignment: AssignmentView) {
+        self.init(id: APIHandler.id(assignment.id), applicationId: APIHandler.id(assignment.applicationID),
+                  surveyorId: APIHandler.id(assignment.surveyorID), surveyorName: assignment.surveyorName,
+                  discipline: assignment.discipline.flatMap { .init(rawValue: $0) }, state: .init(rawValue: assignment.state) ?? .proposed,
+                  version: assignment.version, attestedAt: assignment.attestedAt)
+    }
+}
