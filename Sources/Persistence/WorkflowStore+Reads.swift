@@ -383,6 +383,14 @@ extension WorkflowStore {
         return result
     }
 
+    /// The newest published release (by effective date, then version), for new applications by default.
+    public func newestPublishedRelease() async throws -> String? {
+        for try await release in try await client.query("""
+            SELECT release_id FROM catalog_releases WHERE status = 'published' ORDER BY effective_on DESC, version DESC LIMIT 1
+            """, logger: logger).decode(String.self) { return release }
+        return nil
+    }
+
     public func verifyHistory(application id: UUID) async throws -> HistoryChain.Report {
         try await HistoryChain(client: client, logger: logger).verify(application: id)
     }

@@ -140,6 +140,13 @@ public enum ApexServer {
             let applied = try await migrator.apply(on: client, logger: logger)
             logger.info("Migrations are current", metadata: ["applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)"])
             try await publishStandards(from: configuration.standardsFolder, store: CatalogStore(client: client, logger: logger), logger: logger)
+            if configuration.demo {
+                let seeder = DemoData(workflow: WorkflowStore(client: client, logger: logger, settings: configuration.workflow),
+                                      accounts: AccountStore(client: client, logger: logger, settings: configuration.accounts),
+                                      storage: try FileSystemEvidenceStorage(root: configuration.evidenceRoot), logger: logger)
+                try await seeder.seedOnce()
+                DemoData.printLogins(port: configuration.port)
+            }
         }
 
         // The service works as `apex_service`, which may only append to the history.
