@@ -55,7 +55,7 @@ public enum EvidenceFileType: String, Sendable, CaseIterable {
     }
 
     /// UTF-8 text without control bytes other than tab, CR, LF and form feed; CSV when its first lines
-    /// have the same number of commas (at least one).
+    /// (two or more) have the same number of commas.
     private static func textType(_ bytes: [UInt8], complete: Bool) -> EvidenceFileType? {
         guard !bytes.isEmpty else { return nil }
         var text = bytes[...]
@@ -70,7 +70,9 @@ public enum EvidenceFileType: String, Sendable, CaseIterable {
         var lines = decoded.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
         if !complete, lines.count > 1 { lines.removeLast() }
         let commas = lines.prefix(20).map { $0.count(where: { $0 == "," }) }
-        if let first = commas.first, first > 0, commas.allSatisfy({ $0 == first }) { return .csv }
+        // Two prose lines with a comma each are still prose: a table has more rows or more columns.
+        if let first = commas.first, first > 0, commas.count >= 2, commas.allSatisfy({ $0 == first }),
+           first >= 2 || commas.count >= 3 { return .csv }
         return .text
     }
 }
