@@ -124,15 +124,21 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Resolves `Authorization: Bearer <token>` to the signed-in person for the operations (deny by default:
-/// an operation without an identity answers 401). A token that is present but not valid is a 401 here.
+/// Resolves `Authorization: Bearer <token>` to the signed-in person for the operations. Deny by default:
+/// every API path but signing in and accepting an invitation answers 401 without a valid token, and the
+/// operations check the identity again. A token that is present but not valid is a 401 here.
 /// The token never reaches a log.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let accounts: AccountStore
+    static let `public`: Set<String> = ["/api/v1/auth/login", "/api/v1/invitations/accept"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
+            // Deny by default: under /api only signing in and accepting an invitation need no token.
+            if request.uri.path.hasPrefix("/api/"), !Self.public.contains(request.uri.path) || request.method != .post {
+                throw Problem.unauthenticated
+            }
             return try await RequestScope.$address.withValue(context.remoteAddress) { try await next(request, context) }
         }
         guard header.lowercased().hasPrefix("bearer "), case let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !token.isEmpty else {

@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func listsReleasesWithCursorPagination() async throws {
-        try await TestApp.run(publish: [Self.release, Self.nextVersion]) { client in
+        try await TestApp.run(publish: [Self.release, Self.nextVersion], signedIn: true) { client in
             var cursor: String?
             try await client.execute(uri: "/api/v1/catalog/releases?limit=1", method: .get) { response in
                 #expect(response.status == .ok)
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func oneReleaseWithItsTree() async throws {
-        try await TestApp.run(publish: [Self.release]) { client in
+        try await TestApp.run(publish: [Self.release], signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2026.1", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = response.json
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func oneIndicatorWithItsPlace() async throws {
-        try await TestApp.run(publish: [Self.release]) { client in
+        try await TestApp.run(publish: [Self.release], signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2026.1/indicators/RPS-07", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.json["domain"] as? String == "RPS")
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func unknownReleaseIsNotFound() async throws {
-        try await TestApp.run { client in
+        try await TestApp.run(signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2099.1", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(response.json["type"] as? String == "https://apex.example/problems/not-found")
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func applicabilityForAScopeWithJurisdictionOverrides() async throws {
-        try await TestApp.run(publish: [Self.release]) { client in
+        try await TestApp.run(publish: [Self.release], signedIn: true) { client in
             let scope = #"{"agents":["lu177-psma","y90-microspheres"],"inpatient_therapy":false,"jurisdiction":"US-NC"}"#
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2026.1/applicability", method: .post,
                                      headers: [.contentType: "application/json"], body: ByteBuffer(string: scope)) { response in
@@ -104,7 +104,7 @@ import Testing
         (#"{"agents":[],"jurisdiction":"NRC"}"#, "jurisdiction US-NRC or US-XX"),
     ])
     func badScopeBodies(body: String, detail: String) async throws {
-        try await TestApp.run(publish: [Self.release]) { client in
+        try await TestApp.run(publish: [Self.release], signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2026.1/applicability", method: .post,
                                      headers: [.contentType: "application/json"], body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .badRequest)
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func wrongMediaTypeAndHugeBodies() async throws {
-        try await TestApp.run(publish: [Self.release], configure: { $0.jsonBodyLimit = 1024 }) { client in
+        try await TestApp.run(publish: [Self.release], configure: { $0.jsonBodyLimit = 1024 }, signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases/apex-rpt@2026.1/applicability", method: .post,
                                      headers: [.contentType: "text/plain"], body: ByteBuffer(string: "agents")) { response in
                 #expect(response.status == .unsupportedMediaType)
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func badPaging() async throws {
-        try await TestApp.run { client in
+        try await TestApp.run(signedIn: true) { client in
             try await client.execute(uri: "/api/v1/catalog/releases?limit=0", method: .get) { response in
                 #expect(response.status == .badRequest)
             }
@@ -141,6 +141,15 @@ import Testing
             try await client.execute(uri: "/api/v1/catalog/releases?cursor=%25%25%25", method: .get) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.json["detail"] as? String == "The cursor is not one this server handed out.")
+            }
+        }
+    }
+
+    @Test func theCatalogNeedsASignedInPerson() async throws {
+        try await TestApp.run(publish: [Self.release]) { client in
+            try await client.execute(uri: "/api/v1/catalog/releases", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.json["type"] as? String == "https://apex.example/problems/unauthenticated")
             }
         }
     }

@@ -1,5 +1,6 @@
 import AccreditationCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Persistence
@@ -19,6 +20,7 @@ enum TestApp {
         configure: @Sendable (inout ServeConfiguration) -> Void = { _ in },
         seed: @Sendable (DatabaseSettings) async throws -> Void = { _ in },
         demo: Bool = false,
+        signedIn: Bool = false,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let evidence = FileManager.default.temporaryDirectory.appendingPathComponent("apex-test-evidence-\(UUID().uuidString)").path
@@ -38,6 +40,19 @@ enum TestApp {
                 }
             }
             try await seed(database.settings.asService)
+            if signedIn {
+                let accountSettings = configuration.accounts
+                try await Database.withClient(database.settings.asService, logger: TestCluster.logger) { client in
+                    let id = try await WorkflowStore(client: client, logger: TestCluster.logger)
+                        .createPerson(email: SignedInClient.email, name: "Catalog Reader", role: .practiceContributor,
+                                      practiceID: try await WorkflowStore(client: client, logger: TestCluster.logger).createPractice(
+                                        PracticeRecord(legalName: "Reader Practice", address: "", licenceNumber: "R", regulator: "US-NRC",
+                                                       scope: PracticeScope(agents: [])),
+                                        facilities: [FacilityRecord(name: "Reader", address: "", isMain: true, distanceMiles: 0)]))
+                    try await AccountStore(client: client, logger: TestCluster.logger, settings: accountSettings)
+                        .setPassword(person: id, password: SignedInClient.password)
+                }
+            }
             if demo {
                 let settings = configuration
                 try await Database.withClient(database.settings.asService, logger: TestCluster.logger) { client in
@@ -50,7 +65,10 @@ enum TestApp {
             let app = try ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger, clock: clock
             )
-            try await app.test(.live, body)
+            try await app.test(.live) { client in
+                guard signedIn else { return try await body(client) }
+                try await body(try await SignedInClient(client))
+            }
         }
     }
 
@@ -61,4 +79,29 @@ extension TestResponse {
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
     }
+}
+
+/// Sends a signed-in reader's token with every request that has none (for tests about something else
+/// than authentication; the API denies anonymous requests by default).
+struct SignedInClient: TestClientProtocol {
+    static let email = "reader@example.org"
+    static let password = "reader password 2026"
+    let base: any TestClientProtocol
+    let token: String
+
+    init(_ base: any TestClientProtocol) async throws {
+        self.base = base
+        let response = try await base.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                              body: ByteBuffer(string: "{\"email\": \"\(Self.email)\", \"password\": \"\(Self.password)\"}"))
+        guard let token = response.json["token"] as? String else { throw CancellationError() }
+        self.token = token
+    }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
 }
