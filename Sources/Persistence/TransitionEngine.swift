@@ -90,6 +90,10 @@ struct TransitionEngine {
         if table != "applications" {
             (stateName, version) = try await lockSubject(table: table, id: subjectID)
         }
+        // A role that may never fire this action is told so before anything about versions or states.
+        guard actor.role == .system || machine.transitions.contains(where: { $0.action == action && $0.roles.contains(actor.role) }) else {
+            throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
+        }
         if let expectedVersion, expectedVersion != version {
             throw WorkflowError.stale(expected: expectedVersion, current: version)
         }
