@@ -217,6 +217,13 @@ extension WorkflowStore {
                 "SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(person) AND state = 'accepted'", logger: logger
             ) { accepted = true }
             guard accepted else { throw WorkflowError.invalid("Only a surveyor who accepted an assignment on this application may score it.") }
+            if !evidence.isEmpty {
+                var known = 0
+                for try await count in try await engine.connection.query(
+                    "SELECT count(*)::int8 FROM evidence_documents WHERE application_id = \(id) AND id = ANY(\(evidence))", logger: logger
+                ).decode(Int.self) { known = count }
+                guard known == Set(evidence).count else { throw WorkflowError.invalid("A score cites only evidence documents of this application.") }
+            }
             let version = try await Self.checkVersion(of: "scores", application: id, indicator: code, expected: expectedVersion, engine)
             _ = try await engine.connection.query("""
                 INSERT INTO scores (application_id, indicator_code, value, rationale, evidence_ids, version, scored_by, scored_at)

@@ -83,9 +83,19 @@ public struct WorkflowStore: Sendable {
 
     /// A surveyor's declared tie to a practice or one of its facilities; it blocks assignment there.
     public func declareAffiliation(surveyor: UUID, practiceID: UUID? = nil, facilityID: UUID? = nil, nature: String) async throws {
-        _ = try await client.query("""
-            INSERT INTO affiliations (person_id, practice_id, facility_id, nature) VALUES (\(surveyor), \(practiceID), \(facilityID), \(nature))
+        guard practiceID != nil || facilityID != nil else { throw WorkflowError.invalid("An affiliation names a practice or a facility.") }
+        guard !nature.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("Say what the tie is.") }
+        // One statement: it inserts only when the person surveys and the practice or facility exists.
+        let rows = try await client.query("""
+            INSERT INTO affiliations (person_id, practice_id, facility_id, nature)
+            SELECT \(surveyor), \(practiceID), \(facilityID), \(nature)
+            WHERE EXISTS (SELECT 1 FROM people WHERE id = \(surveyor) AND discipline IS NOT NULL)
+              AND (\(practiceID)::uuid IS NULL OR EXISTS (SELECT 1 FROM practices WHERE id = \(practiceID)))
+              AND (\(facilityID)::uuid IS NULL OR EXISTS (SELECT 1 FROM facilities WHERE id = \(facilityID)))
+            RETURNING person_id
             """, logger: logger)
+        for try await _ in rows { return }
+        throw WorkflowError.notFound("Surveyor \(surveyor), or the practice or facility named,")
     }
 
     // MARK: - Applications
