@@ -44,30 +44,46 @@ extension WorkflowStore {
 
     // MARK: - Evidence
 
+    /// Whether `actor` may add evidence for these indicators now (and supersede `previous`), checked
+    /// before an upload streams its bytes, so a refused upload stores nothing. `addEvidence` checks again
+    /// in its own transaction.
+    public func checkEvidenceAllowed(application id: UUID, indicators: [String], actor: Actor, supersedes previous: UUID? = nil) async throws {
+        try await transaction { engine in
+            _ = try await checkEvidence(engine, application: id, indicators: indicators, actor: actor, supersedes: previous, forUpdate: false)
+        }
+    }
+
+    private func checkEvidence(_ engine: TransitionEngine, application id: UUID, indicators: [String], actor: Actor, supersedes previous: UUID?,
+                               forUpdate: Bool) async throws -> UUID {
+        guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
+        let application = try await engine.lockApplication(id, actor: actor, forUpdate: forUpdate)
+        try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
+        try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
+                                                .visitScheduled, .visitCompleted, .correctiveActionDue],
+                              doing: "add evidence")
+        for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
+        guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
+        if let previous {
+            var owner: UUID?
+            for try await value in try await engine.connection.query(
+                "SELECT application_id FROM evidence_documents WHERE id = \(previous)", logger: logger
+            ).decode(UUID.self) { owner = value }
+            // A new version replaces a document of the same application, never another one's.
+            guard owner == id else { throw WorkflowError.notFound("Evidence document \(previous)") }
+        }
+        return person
+    }
+
     /// Records an evidence document (its bytes are already stored by digest) backing one or more indicators.
     /// With `supersedes`, the earlier version moves to `superseded` in the same transaction.
     public func addEvidence(application id: UUID, _ metadata: EvidenceMetadata, indicators: [String], actor: Actor,
                             supersedes previous: UUID? = nil) async throws -> UUID {
-        guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
         guard metadata.sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, metadata.byteCount > 0 else {
             throw WorkflowError.invalid("Evidence needs the SHA-256 and size of a non-empty file.")
         }
+        guard !metadata.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("Evidence needs a title.") }
         return try await transaction { engine in
-            let application = try await engine.lockApplication(id, actor: actor)
-            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
-            try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
-                                                    .visitScheduled, .visitCompleted, .correctiveActionDue],
-                                  doing: "add evidence")
-            for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
-            guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
-            if let previous {
-                var owner: UUID?
-                for try await value in try await engine.connection.query(
-                    "SELECT application_id FROM evidence_documents WHERE id = \(previous)", logger: logger
-                ).decode(UUID.self) { owner = value }
-                // A new version replaces a document of the same application, never another one's.
-                guard owner == id else { throw WorkflowError.notFound("Evidence document \(previous)") }
-            }
+            let person = try await checkEvidence(engine, application: id, indicators: indicators, actor: actor, supersedes: previous, forUpdate: true)
             let documentID = UUID()
             _ = try await engine.connection.query("""
                 INSERT INTO evidence_documents (id, application_id, title, kind, as_of, sha256, byte_count, media_type, file_name,

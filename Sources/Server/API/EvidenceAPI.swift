@@ -32,6 +32,10 @@ extension APIHandler {
         let request = Self.fingerprint("evidence", id, title, kind.rawValue, query.asOf, indicators.joined(separator: ","), fileName,
                                        supersedes?.uuidString ?? "")
         let chunks = body.map { ByteBuffer(bytes: $0) }
+        // Refuse before reading the body when the upload could not be recorded anyway.
+        try await Self.domain {
+            try await workflow.checkEvidenceAllowed(application: id, indicators: indicators, actor: identity.actor, supersedes: supersedes)
+        }
 
         let key = input.headers.idempotencyKey
         if let key {
