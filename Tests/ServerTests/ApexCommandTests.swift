@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Persistence
 import TestSupport
 import Testing
@@ -37,6 +40,28 @@ import Testing
         try await second.waitForExit(timeout: 30)
         #expect(second.process.terminationStatus == 0)
         #expect(!postgresIsRunning(in: folder))
+    }
+
+    @Test func demoSeedsOnceAndPrintsTheSignIns() async throws {
+        let folder = try dataFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for start in 1...2 {
+            let apex = try ApexProcess(["serve", "--demo", "--data-dir", folder, "--port", "0"])
+            let port = try await apex.waitForListeningPort()
+            #expect(apex.output.contains("Demonstration sign-ins (password for all: demo-password-2026)"))
+            #expect(apex.output.contains("oncologist@surveyors.example"))
+            #expect(apex.output.contains("Seeded the demonstration") == (start == 1), "start \(start) seeds only the first time")
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(#"{"email": "admin@mesa.example", "password": "demo-password-2026"}"#.utf8)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as! HTTPURLResponse).statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+            #expect(FileManager.default.fileExists(atPath: folder + "/evidence/sha256"), "demo evidence is stored in the data folder")
+            apex.interrupt()
+            try await apex.waitForExit(timeout: 30)
+            #expect(apex.process.terminationStatus == 0)
+        }
     }
 
     @Test func aServerLeftByAKilledApexIsStoppedOnTheNextStart() async throws {

@@ -39,6 +39,10 @@ import Testing
         (["APEX_LOG_LEVEL": "loud"], "Invalid APEX_LOG_LEVEL value loud: expected one of trace, debug, info, notice, warning, error, critical."),
         (["APEX_LOG_FORMAT": "xml"], "Invalid APEX_LOG_FORMAT value xml: expected text or json."),
         (["APEX_DATA_DIR": "  "], "Invalid APEX_DATA_DIR value   : expected a folder path."),
+        (["APEX_EVIDENCE_DIR": " "], "Invalid APEX_EVIDENCE_DIR value  : expected a folder path."),
+        (["APEX_MAX_UPLOAD_BYTES": "100MB"], "Invalid APEX_MAX_UPLOAD_BYTES value 100MB: expected a whole number of bytes from 1 to 1099511627776."),
+        (["APEX_MAX_UPLOAD_BYTES": "0"], "Invalid APEX_MAX_UPLOAD_BYTES value 0: expected a whole number of bytes from 1 to 1099511627776."),
+        (["APEX_MAX_UPLOAD_BYTES": "-5"], "Invalid APEX_MAX_UPLOAD_BYTES value -5: expected a whole number of bytes from 1 to 1099511627776."),
     ])
     func rejectsBadEnvironmentValues(environment: [String: String], message: String) {
         #expect {
@@ -46,6 +50,16 @@ import Testing
         } throws: { error in
             String(describing: error) == message
         }
+    }
+
+    @Test func evidenceFolderAndUploadLimit() throws {
+        let defaults = try ServeConfiguration.resolve(flags: .init(), environment: ["APEX_DATA_DIR": "/srv/apex"])
+        #expect(defaults.evidenceRoot == "/srv/apex/evidence" && defaults.maxUploadBytes == 100 << 20)
+        var flags = ServeConfiguration.Flags()
+        flags.maxUploadBytes = "2147483648"
+        flags.evidenceFolder = "/mnt/evidence"
+        let configured = try ServeConfiguration.resolve(flags: flags, environment: ["APEX_MAX_UPLOAD_BYTES": "10"])
+        #expect(configured.evidenceRoot == "/mnt/evidence" && configured.maxUploadBytes == 2 << 30)
     }
 
     @Test func rejectsABadPortFlag() {
