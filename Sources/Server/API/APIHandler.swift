@@ -34,6 +34,28 @@ struct APIHandler: APIProtocol {
 enum PageCursor {
     static func encode(_ key: String) -> String { Encoding.base64URL(Data(key.utf8)) }
 
+    /// A cursor for lists ordered by a name, then an id.
+    static func encodeNamed(_ name: String, _ id: UUID) -> String { encode("\(name)|\(id.uuidString)") }
+
+    static func decodeNamed(_ cursor: String) throws -> (String, UUID) {
+        let key = try decode(cursor)
+        guard let bar = key.lastIndex(of: "|"), let id = UUID(uuidString: String(key[key.index(after: bar)...])) else {
+            throw Problem.badRequest("The cursor is not one this server handed out.")
+        }
+        return (String(key[..<bar]), id)
+    }
+
+    /// A cursor for lists ordered by a time, then an id (microseconds keep it exact).
+    static func encodeTimed(_ date: Date, _ id: UUID) -> String {
+        encode("\(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))|\(id.uuidString)")
+    }
+
+    static func decodeTimed(_ cursor: String) throws -> (Date, UUID) {
+        let (micros, id) = try decodeNamed(cursor)
+        guard let value = Int64(micros) else { throw Problem.badRequest("The cursor is not one this server handed out.") }
+        return (Date(timeIntervalSince1970: Double(value) / 1_000_000), id)
+    }
+
     static func decode(_ cursor: String) throws -> String {
         guard let data = Encoding.fromBase64URL(cursor), let key = String(data: data, encoding: .utf8) else {
             throw Problem.badRequest("The cursor is not one this server handed out.")

@@ -34,9 +34,9 @@ extension APIHandler {
         if let date = filter.termEndsBy, !WorkflowStore.isCalendarDate(date) { throw Problem.badRequest("term_end_before is a calendar date, YYYY-MM-DD.") }
         if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.") }
         if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.") }
-        let cursor = try input.query.cursor.map(Self.decodeTimeCursor)
+        let cursor = try input.query.cursor.map(PageCursor.decodeTimed)
         let page = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit)
-        let next = page.count == limit ? page.last.map { Self.encodeTimeCursor($0.createdAt, $0.summary.id) } : nil
+        let next = page.count == limit ? page.last.map { PageCursor.encodeTimed($0.createdAt, $0.summary.id) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Components.Schemas.Application.init), nextCursor: next))))
     }
 
@@ -122,19 +122,7 @@ extension APIHandler {
             standards: report.standards.map(tally), domains: report.domains.map(tally)))))
     }
 
-    // MARK: - Cursors and idempotency
-
-    static func encodeTimeCursor(_ date: Date, _ id: UUID) -> String {
-        PageCursor.encode("\(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))|\(id.uuidString)")
-    }
-
-    static func decodeTimeCursor(_ cursor: String) throws -> (Date, UUID) {
-        let parts = try PageCursor.decode(cursor).split(separator: "|")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
-            throw Problem.badRequest("The cursor is not one this server handed out.")
-        }
-        return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
-    }
+    // MARK: - Idempotency
 
     /// What a request asked for, so a replayed key can be told from a reused one.
     static func fingerprint(_ parts: Any...) -> String {

@@ -67,16 +67,10 @@ extension APIHandler {
         case .practiceAdmin, .practiceContributor: practice = identity.practiceID
         default: throw Problem.forbidden("The people directory is for staff and a practice's own people.")
         }
-        let cursor = try input.query.cursor.map { raw -> (String, UUID) in
-            let key = try PageCursor.decode(raw)
-            guard let bar = key.lastIndex(of: "|"), let id = UUID(uuidString: String(key[key.index(after: bar)...])) else {
-                throw Problem.badRequest("The cursor is not one this server handed out.")
-            }
-            return (String(key[..<bar]), id)
-        }
+        let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
         let people = try await workflow.people(practice: practice, role: input.query.role.flatMap { Role(rawValue: $0.rawValue) },
                                                after: cursor, limit: limit)
-        let next = people.count == limit ? people.last.map { PageCursor.encode("\($0.email)|\($0.id.uuidString)") } : nil
+        let next = people.count == limit ? people.last.map { PageCursor.encodeNamed($0.email, $0.id) } : nil
         return .ok(.init(body: .json(.init(items: people.map(Components.Schemas.Person.init), nextCursor: next))))
     }
 

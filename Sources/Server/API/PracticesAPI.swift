@@ -30,15 +30,9 @@ extension APIHandler {
         case .practiceAdmin, .practiceContributor: only = identity.practiceID
         default: return .ok(.init(body: .json(.init(items: []))))
         }
-        let cursor = try input.query.cursor.map { raw -> (String, UUID) in
-            let key = try PageCursor.decode(raw)
-            guard let bar = key.lastIndex(of: "|"), let id = UUID(uuidString: String(key[key.index(after: bar)...])) else {
-                throw Problem.badRequest("The cursor is not one this server handed out.")
-            }
-            return (String(key[..<bar]), id)
-        }
+        let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
         let page = try await workflow.practices(matching: input.query.q, only: only, after: cursor, limit: limit)
-        let next = page.count == limit ? page.last.map { PageCursor.encode("\($0.record.legalName)|\($0.id.uuidString)") } : nil
+        let next = page.count == limit ? page.last.map { PageCursor.encodeNamed($0.record.legalName, $0.id) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Components.Schemas.Practice.init), nextCursor: next))))
     }
 
