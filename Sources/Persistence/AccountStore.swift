@@ -7,6 +7,7 @@ import HummingbirdBcrypt
 
 public struct AccountSettings: Sendable, Equatable {
     public var sessionLifetime: TimeInterval = 12 * 3600
+    /// Failures for one email address (known or not) within the window before it is locked.
     public var failuresBeforeAccountLock = 5
     public var accountLock: TimeInterval = 15 * 60
     public var failuresBeforeAddressLock = 20
@@ -70,33 +71,31 @@ public struct AccountStore: Sendable {
         if let problem = PasswordPolicy.problem(with: password) { throw AccountError.weakPassword(problem) }
         let hash = Bcrypt.hash(password, cost: settings.bcryptCost)
         let rows = try await client.query("""
-            UPDATE people SET password_hash = \(hash), failed_logins = 0, locked_until = NULL WHERE id = \(person) RETURNING id
+            UPDATE people SET password_hash = \(hash) WHERE id = \(person) RETURNING email
             """, logger: logger)
-        for try await _ in rows { return }
+        for try await email in rows.decode(String.self) {
+            _ = try await client.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(email))", logger: logger)
+            return
+        }
         throw WorkflowError.notFound("Person \(person)")
     }
 
-    /// Signs in. Failures count against the account and the client address; past the limits both are
-    /// locked for a while. An unknown email costs the same bcrypt work as a wrong password.
+    /// Signs in. Failures count against the email address as typed and the client address; past the
+    /// limits each is locked for a while. An unknown email costs the same bcrypt work, is counted and
+    /// locked the same way, and gets the same answers as a known one.
     public func login(email: String, password: String, address: String) async throws -> Session {
         let now = clock.now()
-        try await checkAddress(address, now: now)
-        var found: (UUID, String?, Int, Date?)?
-        for try await row in try await client.query("""
-            SELECT id, password_hash, failed_logins, locked_until FROM people WHERE email = \(email.lowercased())
-            """, logger: logger).decode((UUID, String?, Int, Date?).self) { found = row }
-        if let (_, _, _, lockedUntil) = found, let lockedUntil, lockedUntil > now {
-            throw AccountError.locked(until: lockedUntil)
+        let subjects = [Self.emailSubject(email), Self.addressSubject(address)]
+        try await checkLocks(subjects, now: now)
+        var found: (UUID, String?)?
+        for try await row in try await client.query(
+            "SELECT id, password_hash FROM people WHERE email = \(email.lowercased())", logger: logger
+        ).decode((UUID, String?).self) { found = row }
+        let matches = Bcrypt.verify(password, hash: found?.1 ?? decoyHash) && found?.1 != nil
+        guard let (person, _) = found, matches else {
+            throw AccountError.invalidCredentials(failures: try await recordFailure(email: email, address: address, now: now))
         }
-        let stored = found?.1 ?? decoyHash
-        let matches = Bcrypt.verify(password, hash: stored) && found?.1 != nil
-        guard let (person, _, failures, _) = found, matches else {
-            let count = try await recordFailure(person: found?.0, failures: found?.2 ?? 0, address: address, now: now)
-            throw AccountError.invalidCredentials(failures: count)
-        }
-        if failures > 0 {
-            _ = try await client.query("UPDATE people SET failed_logins = 0, locked_until = NULL WHERE id = \(person)", logger: logger)
-        }
+        _ = try await client.query("DELETE FROM login_failures WHERE subject = \(subjects[0])", logger: logger)
         return try await openSession(for: person, now: now)
     }
 
@@ -123,13 +122,18 @@ public struct AccountStore: Sendable {
     }
 
     /// Changes the password after checking the current one, and ends every other session of the person.
-    public func changePassword(token: String, current: String, new: String) async throws {
+    /// Wrong current passwords count and lock like failed sign-ins, so a stolen token cannot guess on.
+    public func changePassword(token: String, current: String, new: String, address: String) async throws {
         let identity = try await authenticate(token: token)
+        let now = clock.now()
+        try await checkLocks([Self.emailSubject(identity.email), Self.addressSubject(address)], now: now)
         var stored: String?
         for try await hash in try await client.query(
             "SELECT password_hash FROM people WHERE id = \(identity.personID)", logger: logger
         ).decode(String?.self) { stored = hash }
-        guard let stored, Bcrypt.verify(current, hash: stored) else { throw AccountError.invalidCredentials(failures: 0) }
+        guard let stored, Bcrypt.verify(current, hash: stored) else {
+            throw AccountError.invalidCredentials(failures: try await recordFailure(email: identity.email, address: address, now: now))
+        }
         try await setPassword(person: identity.personID, password: new)
         _ = try await client.query("""
             UPDATE sessions SET revoked_at = \(clock.now())
@@ -148,34 +152,44 @@ public struct AccountStore: Sendable {
         return Session(token: token, expiresAt: expires, identity: try await authenticate(token: token))
     }
 
-    private func checkAddress(_ address: String, now: Date) async throws {
+    static func emailSubject(_ email: String) -> String { "email:" + email.trimmingCharacters(in: .whitespaces).lowercased() }
+    static func addressSubject(_ address: String) -> String { "address:" + address }
+
+    private func checkLocks(_ subjects: [String], now: Date) async throws {
         for try await lockedUntil in try await client.query(
-            "SELECT locked_until FROM login_failures WHERE address = \(address)", logger: logger
+            "SELECT max(locked_until) FROM login_failures WHERE subject = ANY(\(subjects)) AND locked_until > \(now)", logger: logger
         ).decode(Date?.self) {
-            if let lockedUntil, lockedUntil > now { throw AccountError.locked(until: lockedUntil) }
+            if let lockedUntil { throw AccountError.locked(until: lockedUntil) }
         }
     }
 
-    /// Counts a failure for the account (when the email is known) and the address; returns the account's count.
-    private func recordFailure(person: UUID?, failures: Int, address: String, now: Date) async throws -> Int {
-        let count = failures + 1
-        if let person {
-            let lock: Date? = count >= settings.failuresBeforeAccountLock ? now.addingTimeInterval(settings.accountLock) : nil
-            _ = try await client.query("UPDATE people SET failed_logins = \(count), locked_until = \(lock) WHERE id = \(person)", logger: logger)
-        }
-        let windowStart = now.addingTimeInterval(-settings.addressWindow)
-        let lockAt = settings.failuresBeforeAddressLock
-        let lockUntil = now.addingTimeInterval(settings.addressLock)
-        _ = try await client.query("""
-            INSERT INTO login_failures (address, failures, window_start) VALUES (\(address), 1, \(now))
-            ON CONFLICT (address) DO UPDATE SET
+    /// Counts a failure for the email and the client address, each within its window, locking either past
+    /// its limit; returns the email's count (which sets the answer's delay, known account or not).
+    private func recordFailure(email: String, address: String, now: Date) async throws -> Int {
+        let email = try await count(Self.emailSubject(email), now: now, window: settings.addressWindow,
+                                    lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
+        _ = try await count(Self.addressSubject(address), now: now, window: settings.addressWindow,
+                            lockAt: settings.failuresBeforeAddressLock, lock: settings.addressLock)
+        logger.notice("Failed sign-in", metadata: ["address": "\(address)"])
+        return email
+    }
+
+    private func count(_ subject: String, now: Date, window: TimeInterval, lockAt: Int, lock: TimeInterval) async throws -> Int {
+        let windowStart = now.addingTimeInterval(-window)
+        for try await failures in try await client.query("""
+            INSERT INTO login_failures (subject, failures, window_start) VALUES (\(subject), 1, \(now))
+            ON CONFLICT (subject) DO UPDATE SET
                 failures = CASE WHEN login_failures.window_start < \(windowStart) THEN 1 ELSE login_failures.failures + 1 END,
-                window_start = CASE WHEN login_failures.window_start < \(windowStart) THEN \(now) ELSE login_failures.window_start END,
-                locked_until = CASE WHEN login_failures.window_start >= \(windowStart) AND login_failures.failures + 1 >= \(lockAt)
-                                    THEN \(lockUntil) ELSE login_failures.locked_until END
-            """, logger: logger)
-        logger.notice("Failed sign-in", metadata: ["address": "\(address)", "known_account": "\(person != nil)"])
-        return count
+                window_start = CASE WHEN login_failures.window_start < \(windowStart) THEN \(now) ELSE login_failures.window_start END
+            RETURNING failures
+            """, logger: logger).decode(Int.self) {
+            if failures >= lockAt {
+                _ = try await client.query(
+                    "UPDATE login_failures SET locked_until = \(now.addingTimeInterval(lock)) WHERE subject = \(subject)", logger: logger)
+            }
+            return failures
+        }
+        return 1
     }
 
     static func digest(_ token: String) -> String {

@@ -82,6 +82,28 @@ import Testing
         }
     }
 
+    @Test func unknownEmailsAreSlowedAndLockedLikeKnownOnes() async throws {
+        try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 100 }, seed: Self.seed) { client in
+            for _ in 0..<5 { #expect(try await Self.login(client, email: "nobody@example.org", password: "guess guess guess").status == .unauthorized) }
+            let locked = try await Self.login(client, email: "nobody@example.org", password: "guess guess guess")
+            #expect(locked.status == .tooManyRequests, "an unknown email locks after the same number of failures as a known one")
+            #expect(locked.headers[.retryAfter] == "900")
+        }
+    }
+
+    @Test func wrongCurrentPasswordsLockLikeFailedSignIns() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            let token = try #require(try await Self.login(client).json["token"] as? String)
+            let body = ByteBuffer(string: #"{"current_password": "not it at all", "new_password": "another fine password"}"#)
+            var headers = Self.bearer(token)
+            headers[.contentType] = "application/json"
+            for _ in 0..<5 {
+                try await client.execute(uri: "/api/v1/auth/password", method: .post, headers: headers, body: body) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(uri: "/api/v1/auth/password", method: .post, headers: headers, body: body) { #expect($0.status == .tooManyRequests) }
+        }
+    }
+
     @Test func repeatedFailuresFromOneAddressLockThatAddress() async throws {
         try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 3 }, seed: Self.seed) { client in
             for index in 0..<3 { _ = try await Self.login(client, email: "someone\(index)@example.org") }

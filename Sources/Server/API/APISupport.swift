@@ -110,7 +110,7 @@ extension Problem {
     init(_ error: AccountError) {
         switch error {
         case .weakPassword:
-            self = .unprocessable(error.description)
+            self.init(status: .unprocessableContent, type: Problem.typeBase + "weak-password", title: "Password too weak", detail: error.description)
         case .invitationUnusable:
             self = .notFound(error.description)
         case .unauthenticated, .invalidCredentials:

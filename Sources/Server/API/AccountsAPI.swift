@@ -22,11 +22,16 @@ extension APIHandler {
             try await Task.sleep(for: failureDelay * min(failures, 8))
             return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized("The email or password is not right."))))
         } catch let AccountError.locked(until) {
-            let seconds = max(1, Int(until.timeIntervalSince(accounts.now()).rounded(.up)))
-            return .tooManyRequests(.init(headers: .init(retryAfter: seconds), body: .applicationProblemJson(.init(
-                _type: Problem.typeBase + "locked", title: "Too many failed sign-ins", status: 429,
-                detail: "Signing in is locked for \(seconds) second(s) after repeated failures."))))
+            return .tooManyRequests(.init(headers: .init(retryAfter: retryAfter(until)), body: .applicationProblemJson(Self.locked(retryAfter(until)))))
         }
+    }
+
+    /// Whole seconds until a lock ends, at least one.
+    private func retryAfter(_ until: Date) -> Int { max(1, Int(until.timeIntervalSince(accounts.now()).rounded(.up))) }
+
+    static func locked(_ seconds: Int) -> Components.Schemas.Problem {
+        .init(_type: Problem.typeBase + "locked", title: "Too many failed sign-ins", status: 429,
+              detail: "Signing in is locked for \(seconds) second(s) after repeated failures.")
     }
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
@@ -45,13 +50,15 @@ extension APIHandler {
         }
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         do {
-            try await accounts.changePassword(token: token, current: body.currentPassword, new: body.newPassword)
+            try await accounts.changePassword(token: token, current: body.currentPassword, new: body.newPassword, address: RequestScope.address)
             return .noContent(.init())
-        } catch AccountError.invalidCredentials {
+        } catch let AccountError.invalidCredentials(failures) {
+            try await Task.sleep(for: failureDelay * min(failures, 8))
             return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized("The current password is not right."))))
-        } catch let AccountError.weakPassword(reason) {
-            return .unprocessableContent(.init(body: .applicationProblemJson(.init(
-                _type: Problem.typeBase + "weak-password", title: "Password too weak", status: 422, detail: reason))))
+        } catch let AccountError.locked(until) {
+            return .tooManyRequests(.init(headers: .init(retryAfter: retryAfter(until)), body: .applicationProblemJson(Self.locked(retryAfter(until)))))
+        } catch let error as AccountError {
+            throw Problem(error)
         }
     }
 
