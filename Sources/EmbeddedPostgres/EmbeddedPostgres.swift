@@ -179,7 +179,8 @@ public final class EmbeddedPostgres: Sendable {
                 throw EmbeddedPostgresError.dataFolderNotACluster(path: path)
             }
         } else {
-            guard entries.allSatisfy({ $0 == lockFileName }) else { throw EmbeddedPostgresError.dataFolderNotACluster(path: path) }
+            // apex's own lock and evidence folder may be there before the cluster (evidence kept while on an external database).
+            guard entries.allSatisfy({ [lockFileName, "evidence"].contains($0) }) else { throw EmbeddedPostgresError.dataFolderNotACluster(path: path) }
         }
         guard access(path, W_OK) == 0 else {
             throw EmbeddedPostgresError.dataFolderNotUsable(path: path, reason: "it is not writable")

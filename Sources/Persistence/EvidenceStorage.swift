@@ -91,9 +91,17 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
             let final = path(of: digest)
             let folder = (final as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            // The same bytes uploaded twice are one file; rename replaces it atomically with identical content.
-            _ = try? await fileSystem.removeItem(at: FilePath(final))
-            try await fileSystem.moveItem(at: FilePath(temporary), to: FilePath(final))
+            // The same bytes uploaded twice are one file: when it is already there (or another upload of the
+            // same bytes gets there first), the stored copy stays and this one is dropped. A stored file is
+            // never removed or replaced here, so a record naming it can always be served.
+            if try await fileSystem.info(forFileAt: FilePath(final)) == nil {
+                do {
+                    try await fileSystem.moveItem(at: FilePath(temporary), to: FilePath(final))
+                } catch {
+                    guard try await fileSystem.info(forFileAt: FilePath(final)) != nil else { throw error }
+                }
+            }
+            _ = try? await fileSystem.removeItem(at: FilePath(temporary))
             try await fileSystem.withDirectoryHandle(atPath: FilePath(folder)) { try await $0.synchronize() }
             return StoredFile(sha256: digest, byteCount: count, type: type!)
         } catch {

@@ -11,6 +11,7 @@ public struct IdempotencyStore: Sendable {
     let logger: Logger
     let clock: any WorkflowClock
     public static let retention: TimeInterval = 86_400
+    public static let abandonedAfter: TimeInterval = 600
 
     public init(client: PostgresClient, logger: Logger, clock: any WorkflowClock = SystemClock()) {
         self.client = client
@@ -28,8 +29,10 @@ public struct IdempotencyStore: Sendable {
 
     public func begin(person: UUID, key: String) async throws -> Start {
         let now = clock.now()
+        // Answers are kept for a day; a claim with no answer after ten minutes was left by a process that died.
         _ = try await client.query("""
-            DELETE FROM idempotency_keys WHERE person_id = \(person) AND key = \(key) AND created_at < \(now.addingTimeInterval(-Self.retention))
+            DELETE FROM idempotency_keys WHERE person_id = \(person) AND key = \(key)
+              AND (created_at < \(now.addingTimeInterval(-Self.retention)) OR (response IS NULL AND created_at < \(now.addingTimeInterval(-Self.abandonedAfter))))
             """, logger: logger)
         for try await _ in try await client.query("""
             INSERT INTO idempotency_keys (person_id, key, fingerprint, created_at) VALUES (\(person), \(key), '', \(now))

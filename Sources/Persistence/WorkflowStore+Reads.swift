@@ -296,6 +296,7 @@ extension WorkflowStore {
             ).decode(String.self) { state = value }
             guard let state else { throw WorkflowError.notFound("Evidence document \(document)") }
             guard state != Workflows.EvidenceState.superseded.rawValue else { throw WorkflowError.invalid("A superseded document cannot be linked.") }
+            try Self.requireState(application, in: Self.evidenceStates, doing: "link evidence")
             for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
             for code in Set(indicators).sorted() {
                 _ = try await engine.connection.query("""

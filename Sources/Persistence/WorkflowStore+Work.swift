@@ -58,9 +58,7 @@ extension WorkflowStore {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
         let application = try await engine.lockApplication(id, actor: actor, forUpdate: forUpdate)
         try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
-        try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
-                                                .visitScheduled, .visitCompleted, .correctiveActionDue],
-                              doing: "add evidence")
+        try Self.requireState(application, in: Self.evidenceStates, doing: "add evidence")
         for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
         guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
         if let previous {
@@ -218,15 +216,15 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
+            guard [.surveyor, .staff].contains(actor.role), let person = actor.id else {
+                throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
+            }
             try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
                                   doing: "score")
             try await Self.requireApplicable(code, application, engine)
             if value == .notApplicable,
                try await engine.applicableIndicators(application).contains(where: { $0.indicator.indicator.code == code && $0.indicator.indicator.level == .mustMeet }) {
                 throw WorkflowError.invalid("\(code) is an applicable level-1 indicator: it is compliant or not, never \"not applicable\".")
-            }
-            guard [.surveyor, .staff].contains(actor.role), let person = actor.id else {
-                throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
             }
             var accepted = false
             for try await _ in try await engine.connection.query(
@@ -264,6 +262,9 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
+            // Questions belong to a survey in progress, not to a closed or not-yet-accepted application.
+            try Self.requireState(application, in: Set(ApplicationState.allCases).subtracting([.draft, .submitted, .denialUpheld, .denialFinal, .expired, .withdrawn]),
+                                  doing: "open a request for information")
             if let code { try await Self.requireApplicable(code, application, engine) }
             let rfiID = UUID()
             let due = engine.now.addingTimeInterval(Double(settings.rfiResponseDays) * 86_400)
@@ -323,6 +324,10 @@ extension WorkflowStore {
     }
 
     // MARK: - Checks shared by the records
+
+    /// While the practice may add or link evidence.
+    static let evidenceStates: Set<ApplicationState> = [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
+                                                        .visitScheduled, .visitCompleted, .correctiveActionDue]
 
     static func requireState(_ application: ApplicationRow, in states: Set<ApplicationState>, doing what: String) throws {
         guard let state = ApplicationState(rawValue: application.state), states.contains(state) else {

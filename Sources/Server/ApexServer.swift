@@ -144,8 +144,11 @@ public enum ApexServer {
                 let seeder = DemoData(workflow: WorkflowStore(client: client, logger: logger, settings: configuration.workflow),
                                       accounts: AccountStore(client: client, logger: logger, settings: configuration.accounts),
                                       storage: try FileSystemEvidenceStorage(root: configuration.evidenceRoot), logger: logger)
-                try await seeder.seedOnce()
-                DemoData.printLogins(port: configuration.port)
+                var seeded = try await seeder.isSeeded()
+                if !seeded { seeded = try await seeder.seedOnce() }
+                if seeded {
+                    DemoData.printLogins(host: configuration.host, port: configuration.port)
+                }
             }
         }
 

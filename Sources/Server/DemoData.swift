@@ -26,7 +26,8 @@ struct DemoData {
 
     static let logins: [Login] = [
         Login(email: "staff@apex.example", role: "staff", note: "ASTRO staff: intake, assignments, decisions, reports"),
-        Login(email: "admin@lakeside.example", role: "practice-admin", note: "Lakeside Radiation Oncology"),
+        Login(email: "survey-physicist@apex.example", role: "staff", note: "ASTRO staff medical physicist who also surveys"),
+        Login(email: "admin@lakeside.example", role: "practice-admin", note: "Lakeside Radiation Oncology (Indiana, NRC-regulated)"),
         Login(email: "physicist@lakeside.example", role: "practice-contributor", note: "Lakeside Radiation Oncology"),
         Login(email: "admin@mesa.example", role: "practice-admin", note: "Mesa Cancer Care (Texas, an Agreement State)"),
         Login(email: "rso@mesa.example", role: "practice-contributor", note: "Mesa Cancer Care"),
@@ -35,23 +36,25 @@ struct DemoData {
     ]
 
     /// Seeds unless the demonstration is already there (its staff account exists). Returns whether it seeded.
+    func isSeeded() async throws -> Bool {
+        try await workflow.people(practice: nil, role: .staff, after: nil, limit: 200).contains(where: { $0.email == Self.logins[0].email })
+    }
+
     @discardableResult
     func seedOnce() async throws -> Bool {
-        if try await workflow.people(practice: nil, role: .staff, after: nil, limit: 200).contains(where: { $0.email == Self.logins[0].email }) {
-            return false
-        }
+        if try await isSeeded() { return false }
         guard let release = try await workflow.newestPublishedRelease() else {
             logger.warning("No published catalog release; the demonstration needs one (see Standards/)")
             return false
         }
         let staff = try await person("staff@apex.example", "Dana Whitfield", .staff)
         let lakeside = try await workflow.createPractice(
-            PracticeRecord(legalName: "Lakeside Radiation Oncology", address: "400 Shore Drive, Madison, WI", licenceNumber: "48-1234-01",
+            PracticeRecord(legalName: "Lakeside Radiation Oncology", address: "400 Shore Drive, Michigan City, IN", licenceNumber: "13-32145-01",
                            regulator: "US-NRC",
                            scope: PracticeScope(agents: [.lu177PSMA, .lu177DOTATATE, .ra223], patientSpecificDosimetry: true, siteCount: 2,
                                                 licensedUseTypes: 2, jurisdiction: "US-NRC")),
-            facilities: [FacilityRecord(name: "Lakeside Main Campus", address: "400 Shore Drive, Madison, WI", isMain: true, distanceMiles: 0),
-                         FacilityRecord(name: "Lakeside West Clinic", address: "12 Prairie Road, Middleton, WI", isMain: false, distanceMiles: 9)])
+            facilities: [FacilityRecord(name: "Lakeside Main Campus", address: "400 Shore Drive, Michigan City, IN", isMain: true, distanceMiles: 0),
+                         FacilityRecord(name: "Lakeside Prairie Clinic", address: "12 Prairie Road, La Porte, IN", isMain: false, distanceMiles: 12)])
         let mesa = try await workflow.createPractice(
             PracticeRecord(legalName: "Mesa Cancer Care", address: "2100 Canyon Boulevard, El Paso, TX", licenceNumber: "L-06789",
                            regulator: "US-TX",
@@ -68,8 +71,9 @@ struct DemoData {
         try await workflow.declareAffiliation(surveyor: physicist.id!, practiceID: lakeside, nature: "former consulting physicist (2022)")
 
         let team = Team(staff: staff, surveyors: [oncologist, physicist])
-        // Lakeside: an accredited earlier cycle, and the current one in self-assessment with evidence.
-        // The physicist is affiliated with Lakeside, so Lakeside's surveys use the oncologist and a staff physicist.
+        // Lakeside: an accredited cycle. The surveying physicist is affiliated with Lakeside, so its team is the
+        // oncologist and a staff physicist. Mesa: one application in self-assessment with evidence, one surveyed
+        // and waiting for the committee.
         let staffPhysicist = try await person("survey-physicist@apex.example", "Dr. Ana Petrov", .staff, discipline: .medicalPhysicist)
         let lakesideTeam = Team(staff: staff, surveyors: [oncologist, staffPhysicist])
         let accredited = try await workflow.createApplication(practiceID: lakeside, releaseID: release, pathway: .rptPaired, termYears: 4, actor: lakesideAdmin)
@@ -77,19 +81,18 @@ struct DemoData {
         let current = try await workflow.createApplication(practiceID: mesa, releaseID: release, pathway: .rptStandalone, termYears: 3, actor: mesaAdmin)
         try await advance(current, to: .selfAssessment, admin: mesaAdmin, contributor: mesaRSO, team: team, decider: staff)
         try await answerSome(current, contributor: mesaRSO)
-        // Mesa: a second application already surveyed and waiting for the committee.
         let reviewed = try await workflow.createApplication(practiceID: mesa, releaseID: release, pathway: .rptStandalone, termYears: 3, actor: mesaAdmin)
         try await advance(reviewed, to: .committeeReview, admin: mesaAdmin, contributor: mesaRSO, team: team, decider: staff)
         logger.info("Seeded the demonstration", metadata: ["release": "\(release)"])
         return true
     }
 
-    static func printLogins(port: Int) {
+    static func printLogins(host: String, port: Int) {
         var lines = ["", "Demonstration sign-ins (password for all: \(password)):"]
         for login in logins {
             lines.append("  \(login.email.padding(toLength: 30, withPad: " ", startingAt: 0)) \(login.role.padding(toLength: 21, withPad: " ", startingAt: 0)) \(login.note)")
         }
-        lines.append("Sign in: curl -s -X POST http://127.0.0.1:\(port)/api/v1/auth/login -H 'Content-Type: application/json' "
+        lines.append("Sign in: curl -s -X POST http://\(host):\(port == 0 ? "PORT" : String(port))/api/v1/auth/login -H 'Content-Type: application/json' "
                      + "-d '{\"email\":\"staff@apex.example\",\"password\":\"\(password)\"}'")
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
     }

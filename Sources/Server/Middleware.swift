@@ -15,7 +15,7 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
         do {
-            var response = try await next(request, context)
+            var response = try await RequestScope.$requestID.withValue(id) { try await next(request, context) }
             response.headers[.xRequestID] = id
             return response
         } catch let error as any HTTPResponseError {
@@ -68,10 +68,11 @@ extension ProblemMiddleware {
         if let problem = error.underlyingError as? Problem { return problem }
         switch error.httpStatus {
         case .unsupportedMediaType:
-            return .unsupportedMediaType
+            return Problem(status: .unsupportedMediaType, type: Problem.typeBase + "unsupported-media-type", title: "Unsupported media type",
+                           detail: "This operation does not accept a body of that Content-Type; the OpenAPI document lists the ones it does.")
         case let status where (400..<500).contains(status.code):
-            return Problem(status: status, type: Problem.typeBase + (status == .badRequest ? "bad-request" : "http-\(status.code)"),
-                           title: status.reasonPhrase, detail: describe(error))
+            return status == .badRequest ? .badRequest(describe(error))
+                : Problem(status: status, type: Problem.typeBase + "http-\(status.code)", title: status.reasonPhrase, detail: describe(error))
         default:
             context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError
@@ -84,6 +85,8 @@ extension ProblemMiddleware {
             switch decoding {
             case let .keyNotFound(key, context):
                 return "Missing field '\(path(context.codingPath + [key]))'."
+            case let .valueNotFound(_, context) where context.codingPath.isEmpty:
+                return "A required parameter is missing or empty. \(error.causeDescription)"
             case let .typeMismatch(_, context), let .valueNotFound(_, context):
                 return "Field '\(path(context.codingPath))' has the wrong type: \(context.debugDescription)"
             case let .dataCorrupted(context):
@@ -100,15 +103,16 @@ extension ProblemMiddleware {
     }
 }
 
-/// Refuses JSON bodies above the configured size before anything reads them whole. Uploads
-/// (`application/octet-stream`) pass through unread: they are streamed, and their own limit applies.
+/// Refuses JSON bodies above the configured size before anything reads them whole. Evidence uploads
+/// (`application/octet-stream` to `…/evidence`) pass through unread: they are streamed, with their own limit.
 public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
     public init(limit: Int) { self.limit = limit }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
+        if request.method == .post, request.uri.path.hasSuffix("/evidence"),
+           request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
             return try await next(request, context)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -134,9 +138,11 @@ struct AuthMiddleware: RouterMiddleware {
     static let `public`: Set<String> = ["/api/v1/auth/login", "/api/v1/invitations/accept"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Health checks and the document answer whatever a proxy forwards.
+        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             // Deny by default: under /api only signing in and accepting an invitation need no token.
-            if request.uri.path.hasPrefix("/api/"), !Self.public.contains(request.uri.path) || request.method != .post {
+            if !Self.public.contains(request.uri.path) || request.method != .post {
                 throw Problem.unauthenticated
             }
             return try await RequestScope.$address.withValue(context.remoteAddress) { try await next(request, context) }

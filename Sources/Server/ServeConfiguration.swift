@@ -8,7 +8,7 @@ import Foundation
 public struct ServeConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
-    /// Holds the embedded PostgreSQL cluster (and, later, stored evidence).
+    /// Holds the embedded PostgreSQL cluster and, unless `evidenceFolder` says otherwise, the evidence files.
     public var dataFolder: String = ".apex"
     /// An external PostgreSQL; when nil apex runs its own in `dataFolder`.
     public var database: DatabaseSettings? = nil

@@ -290,7 +290,7 @@ import Testing
             add("putResponse", target.name, { onApplication(target, $0, roles: practiceRoles) }) {
                 try await api.call(.put, base + "/responses/\(code)", token: $0.token, json: ["answer": "Updated answer \(unique())."])
             }
-            add("putScore", target.name, anyViewer) {
+            add("putScore", target.name, { onApplication(target, $0, roles: [.surveyor, .staff]) }) {
                 try await api.call(.put, base + "/scores/\(code)", token: $0.token, json: ["value": "compliant", "rationale": "Seen."])
             }
             add("uploadEvidence", target.name, { onApplication(target, $0, roles: practiceRoles) }) {

@@ -66,6 +66,7 @@ import Testing
         let next = try #require(practices["next_cursor"])
         let second = try await api.call(.get, "/api/v1/practices?limit=1&cursor=\(next)", token: staff)
         #expect(second.items.map { $0["legal_name"] as? String } == ["Mesa Cancer Care"])
+        #expect(second["next_cursor"] == nil, "a last page that is full says so, without an empty page after it")
         #expect(try await api.call(.get, "/api/v1/practices?q=cancer", token: staff).items.count == 1)
         let people = try await api.call(.get, "/api/v1/people?role=surveyor", token: staff).items.compactMap { $0["email"] as? String }
         #expect(people == ["oncologist@surveyors.example", "physicist@surveyors.example"])

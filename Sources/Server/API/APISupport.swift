@@ -1,6 +1,7 @@
 import AccreditationCore
 import APIDefinition
 import Foundation
+import Logging
 import Persistence
 
 /// What every operation shares: who is asking, whether they may see the application, and one mapping
@@ -61,6 +62,12 @@ extension APIHandler {
         return Int(text)
     }
 
+    /// An indicator code as the document's pattern has it (the generated code does not check patterns).
+    static func indicatorCode(_ code: String) throws -> String {
+        guard code.wholeMatch(of: /[A-Z]{2,4}-[0-9]{2,3}/) != nil else { throw Problem.badRequest("'\(code)' is not an indicator code such as GOV-01.") }
+        return code
+    }
+
     /// Text the document limits but the generated decoder does not check.
     static func require(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -70,6 +77,14 @@ extension APIHandler {
     }
 
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    /// The service logger with this request's id and person, so handler log lines can be found by request id.
+    var requestLogger: Logger {
+        var logger = logger
+        if let id = RequestScope.requestID { logger[metadataKey: "request_id"] = .string(id) }
+        if let person = RequestScope.identity?.personID { logger[metadataKey: "person"] = .string(person.uuidString.lowercased()) }
+        return logger
+    }
 }
 
 extension Problem {
@@ -92,9 +107,9 @@ extension Problem {
         switch error {
         case let .notFound(what):
             self = .notFound("\(what) was not found.")
-        case let .stale(_, current):
+        case .stale:
             self.init(status: ifMatch ? .preconditionFailed : .conflict, type: Problem.typeBase + "stale-version", title: "Stale version",
-                      detail: "\(error) The current ETag is \"v\(current)\".")
+                      detail: error.description)
         case .refused(.notAllowedInState), .refused(.unknownAction):
             self = .conflict("not-allowed-in-state", "Not possible now", error.description)
         case .refused(.roleNotAllowed):

@@ -9,6 +9,7 @@ enum RequestScope {
     @TaskLocal static var identity: Identity?
     @TaskLocal static var token: String?
     @TaskLocal static var address = "unknown"
+    @TaskLocal static var requestID: String?
 }
 
 extension APIHandler {

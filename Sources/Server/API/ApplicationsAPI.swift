@@ -35,8 +35,10 @@ extension APIHandler {
         if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.") }
         if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.") }
         let cursor = try input.query.cursor.map(PageCursor.decodeTimed)
-        let page = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit)
-        let next = page.count == limit ? page.last.map { PageCursor.encodeTimed($0.createdAt, $0.summary.id) } : nil
+        // One more than the page tells whether another page follows.
+        let fetched = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit + 1)
+        let page = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? page.last.map { PageCursor.encodeTimed($0.createdAt, $0.summary.id) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Components.Schemas.Application.init), nextCursor: next))))
     }
 
@@ -73,6 +75,9 @@ extension APIHandler {
                           detail: "'\(body.action)' is not an application action.")
         }
         let payload = body.payload?.additionalProperties ?? [:]
+        guard (body.reason ?? "").count <= 4_000, payload.count <= 20, payload.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 4_000 }) else {
+            throw Problem.badRequest("reason and payload values have at most 4000 characters; payload has at most 20 keys of 64 characters.")
+        }
         let fingerprint = Self.fingerprint("application", id, body.action, expected, body.reason ?? "", payload.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         let result = try await idempotent(input.headers.idempotencyKey, person: identity.personID, fingerprint: fingerprint) {
             try await Self.domain(ifMatch: input.headers.ifMatch != nil) {

@@ -1,6 +1,7 @@
 import AccreditationCore
 import APIDefinition
 import Foundation
+import Logging
 import NIOCore
 import OpenAPIRuntime
 import Persistence
@@ -82,10 +83,16 @@ extension APIHandler {
         do {
             (size, chunks) = try await storage.read(document.metadata.sha256)
         } catch {
-            logger.error("Evidence file unreadable", metadata: ["document": "\(document.id)", "error": "\(error)"])
+            requestLogger.error("Evidence file unreadable", metadata: ["document": "\(document.id)", "error": "\(error)"])
             throw Problem.internalError
         }
-        let body = HTTPBody(chunks.map { ArraySlice($0.readableBytesView) }, length: .known(size), iterationBehavior: .single)
+        let logger = requestLogger
+        let documentID = document.id
+        // A mismatch found while streaming can no longer change the status: log it, and end the body short.
+        let checked = ReportingChunks(base: chunks) { error in
+            logger.critical("Evidence file does not match its digest; download cut short", metadata: ["document": "\(documentID)", "error": "\(error)"])
+        }
+        let body = HTTPBody(checked, length: .known(size), iterationBehavior: .single)
         let headers = Operations.DownloadEvidence.Output.Ok.Headers(
             eTag: "\"\(document.metadata.sha256)\"", contentDisposition: Self.attachment(document.metadata.fileName), xContentTypeOptions: "nosniff")
         let content: Operations.DownloadEvidence.Output.Ok.Body = switch EvidenceFileType.allCases.first(where: { $0.mediaType == document.metadata.mediaType }) {
@@ -138,6 +145,30 @@ extension APIHandler {
         let encoded = fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
         return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
+}
+
+/// The stored chunks as the body wants them, pulled one at a time (so a slow client holds back the disk
+/// reads), telling `onError` when the storage ends the stream with an error.
+struct ReportingChunks: AsyncSequence, Sendable {
+    typealias Element = ArraySlice<UInt8>
+    let base: AsyncThrowingStream<ByteBuffer, any Error>
+    let onError: @Sendable (any Error) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        let onError: @Sendable (any Error) -> Void
+
+        mutating func next() async throws -> ArraySlice<UInt8>? {
+            do {
+                return try await base.next().map { ArraySlice($0.readableBytesView) }
+            } catch {
+                onError(error)
+                throw error
+            }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), onError: onError) }
 }
 
 extension Problem {

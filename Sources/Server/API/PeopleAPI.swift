@@ -68,9 +68,10 @@ extension APIHandler {
         default: throw Problem.forbidden("The people directory is for staff and a practice's own people.")
         }
         let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
-        let people = try await workflow.people(practice: practice, role: input.query.role.flatMap { Role(rawValue: $0.rawValue) },
-                                               after: cursor, limit: limit)
-        let next = people.count == limit ? people.last.map { PageCursor.encodeNamed($0.email, $0.id) } : nil
+        let fetched = try await workflow.people(practice: practice, role: input.query.role.flatMap { Role(rawValue: $0.rawValue) },
+                                                after: cursor, limit: limit + 1)
+        let people = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? people.last.map { PageCursor.encodeNamed($0.email, $0.id) } : nil
         return .ok(.init(body: .json(.init(items: people.map(Components.Schemas.Person.init), nextCursor: next))))
     }
 

@@ -31,8 +31,9 @@ extension APIHandler {
         default: return .ok(.init(body: .json(.init(items: []))))
         }
         let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
-        let page = try await workflow.practices(matching: input.query.q, only: only, after: cursor, limit: limit)
-        let next = page.count == limit ? page.last.map { PageCursor.encodeNamed($0.record.legalName, $0.id) } : nil
+        let fetched = try await workflow.practices(matching: input.query.q, only: only, after: cursor, limit: limit + 1)
+        let page = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? page.last.map { PageCursor.encodeNamed($0.record.legalName, $0.id) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Components.Schemas.Practice.init), nextCursor: next))))
     }
 

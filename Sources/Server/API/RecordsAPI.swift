@@ -23,7 +23,7 @@ extension APIHandler {
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         let answer = try Self.require(body.answer, "answer", max: 20_000)
         let version = try await Self.domain {
-            try await workflow.respond(application: id, indicator: input.path.code, answer: answer, actor: identity.actor,
+            try await workflow.respond(application: id, indicator: try Self.indicatorCode(input.path.code), answer: answer, actor: identity.actor,
                                        expectedVersion: body.version.flatMap { $0 == 0 ? nil : $0 })
         }
         return .ok(.init(body: .json(.init(version: version))))
@@ -48,7 +48,7 @@ extension APIHandler {
         let evidence = try (body.evidenceIds ?? []).map { try Self.uuid($0, "evidence document") }
         guard evidence.count <= 100 else { throw Problem.badRequest("At most 100 evidence_ids.") }
         let version = try await Self.domain {
-            try await workflow.score(application: id, indicator: input.path.code, value: value, rationale: rationale, evidence: evidence,
+            try await workflow.score(application: id, indicator: try Self.indicatorCode(input.path.code), value: value, rationale: rationale, evidence: evidence,
                                      actor: identity.actor, expectedVersion: body.version.flatMap { $0 == 0 ? nil : $0 })
         }
         return .ok(.init(body: .json(.init(version: version))))
@@ -98,7 +98,8 @@ extension APIHandler {
         let (id, identity) = try await visibleApplication(input.path.applicationId)
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         let question = try Self.require(body.question, "question", max: 20_000)
-        let rfi = try await Self.domain { try await workflow.openRFI(application: id, indicator: body.indicator, question: question, actor: identity.actor) }
+        let indicator = try body.indicator.map(Self.indicatorCode)
+        let rfi = try await Self.domain { try await workflow.openRFI(application: id, indicator: indicator, question: question, actor: identity.actor) }
         guard let view = try await workflow.rfis(application: id).first(where: { $0.id == rfi }) else { throw Problem.internalError }
         return .created(.init(body: .json(.init(view))))
     }
