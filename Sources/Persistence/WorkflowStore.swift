@@ -91,7 +91,8 @@ public struct WorkflowStore: Sendable {
             SELECT \(surveyor), \(practiceID), \(facilityID), \(nature)
             WHERE EXISTS (SELECT 1 FROM people WHERE id = \(surveyor) AND discipline IS NOT NULL)
               AND (\(practiceID)::uuid IS NULL OR EXISTS (SELECT 1 FROM practices WHERE id = \(practiceID)))
-              AND (\(facilityID)::uuid IS NULL OR EXISTS (SELECT 1 FROM facilities WHERE id = \(facilityID)))
+              AND (\(facilityID)::uuid IS NULL OR EXISTS (SELECT 1 FROM facilities WHERE id = \(facilityID)
+                                                         AND (\(practiceID)::uuid IS NULL OR practice_id = \(practiceID))))
             RETURNING person_id
             """, logger: logger)
         for try await _ in rows { return }

@@ -39,6 +39,7 @@ public enum ApexServer {
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
+        router.add(middleware: NulCharacterMiddleware())
         let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
         router.add(middleware: AuthMiddleware(accounts: accounts))
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))

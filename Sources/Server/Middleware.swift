@@ -89,8 +89,10 @@ extension ProblemMiddleware {
                 return "A required parameter is missing or empty. \(error.causeDescription)"
             case let .typeMismatch(_, context), let .valueNotFound(_, context):
                 return "Field '\(path(context.codingPath))' has the wrong type: \(context.debugDescription)"
+            case let .dataCorrupted(context) where context.codingPath.isEmpty:
+                return error.request.headerFields[.contentType] == nil ? "A parameter is not valid. \(error.causeDescription)" : "The body is not valid JSON."
             case let .dataCorrupted(context):
-                return context.codingPath.isEmpty ? "The body is not valid JSON." : "Field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+                return "Field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
             @unknown default:
                 return "The request body could not be read."
             }
@@ -125,6 +127,40 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem.tooLarge(limit: limit)
         }
         return try await next(request, context)
+    }
+}
+
+/// Refuses text PostgreSQL cannot store: a NUL character (`\u0000` in a JSON body, `%00` in the path or
+/// query). One check here instead of one per field.
+public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.string.range(of: "%00") != nil {
+            throw Problem.badRequest("Text must not contain the NUL character (%00).")
+        }
+        // Uploads are raw bytes, streamed unread; JSON bodies were collected within their limit already.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else { return try await next(request, context) }
+        var request = request
+        let body = try await request.collectBody(upTo: .max)
+        if Self.hasEscapedNul(body.readableBytesView) {
+            throw Problem.badRequest("Text must not contain the NUL character (\\u0000).")
+        }
+        return try await next(request, context)
+    }
+
+    /// True when the JSON text escapes a NUL: `\u0000` after an even number of backslashes' worth of escaping.
+    static func hasEscapedNul(_ bytes: some Collection<UInt8>) -> Bool {
+        let pattern = Array("u0000".utf8)
+        var backslashes = 0
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if backslashes % 2 == 1, byte == pattern[0], bytes[index...].starts(with: pattern) { return true }
+            backslashes = byte == UInt8(ascii: "\\") ? backslashes + 1 : 0
+            index = bytes.index(after: index)
+        }
+        return false
     }
 }
 

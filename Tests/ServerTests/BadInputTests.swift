@@ -104,7 +104,7 @@ import Testing
 
     @Test func fileNamesNeverBecomePaths() async throws {
         try await Self.withWorld { world in
-            let reply = try await world.api.call(.post, Self.uploadPath(world, fileName: "../../../etc/passwd\u{0}.pdf"), token: world.contributor,
+            let reply = try await world.api.call(.post, Self.uploadPath(world, fileName: "../../../etc/passwd\u{7}.pdf"), token: world.contributor,
                                                  raw: ByteBuffer(string: "%PDF-1.4\nnot really a password file\n"))
             #expect(reply.status == .created, "\(reply.text)")
             #expect(reply["file_name"] == "passwd.pdf")
@@ -155,6 +155,7 @@ import Testing
                 ("unknown field", "{\"question\": \"Why?\", \"admin\": true}"),
                 ("missing field", "{}"),
                 ("not an object", "[1, 2]"),
+                ("a NUL character", "{\"question\": \"a\\u0000b\"}"),
             ]
             for (what, body) in cases {
                 let reply = try await world.api.client.execute(uri: path, method: .post,
@@ -163,9 +164,19 @@ import Testing
                 #expect(reply.status == .badRequest, "\(what): \(reply.text)")
                 #expect(reply.headers[.contentType] == "application/problem+json")
             }
+            for query in ["/api/v1/applications?practice_name=a%00b", "/api/v1/practices?q=%00", "/api/v1/applications?pathway=zzz"] {
+                let reply = try await world.api.call(.get, query, token: world.staff)
+                #expect(reply.status == .badRequest, "\(query): \(reply.text)")
+                #expect(reply["detail"]?.contains("not valid JSON") == false, "\(query): \(reply.text)")
+            }
+            let nulLogin = try await world.api.call(.post, "/api/v1/auth/login", json: ["email": "a\u{0}@example.org", "password": "whatever it is"])
+            #expect(nulLogin.status == .badRequest)
+            // A backslash followed by the letters u0000 is ordinary text.
+            let literal = try await world.api.call(.post, path, token: world.staff, json: ["question": "What does \\u0000 mean in JSON?"])
+            #expect(literal.status == .created, "\(literal.text)")
             let huge = try await world.api.call(.post, path, token: world.staff, json: ["question": String(repeating: "q", count: 2 << 20)])
             #expect(huge.status == .contentTooLarge)
-            #expect(try await world.api.call(.get, path, token: world.staff).items.isEmpty)
+            #expect(try await world.api.call(.get, path, token: world.staff).items.count == 1, "only the literal-backslash question was stored")
             let stale = try await world.api.call(.post, "/api/v1/applications/\(world.application)/transitions", token: world.staff,
                                                  json: ["action": "withdraw"], headers: [.ifMatch: "\"v1\""])
             #expect(stale.status == .preconditionFailed)
