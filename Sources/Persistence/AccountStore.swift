@@ -101,14 +101,19 @@ public struct AccountStore: Sendable {
 
     /// The identity behind a bearer token, if it is known, not expired and not revoked.
     public func authenticate(token: String) async throws -> Identity {
+        try await session(token: token).identity
+    }
+
+    /// The identity behind a bearer token and when the token expires.
+    public func session(token: String) async throws -> (identity: Identity, expiresAt: Date) {
         let rows = try await client.query("""
-            SELECT p.id, p.role, p.practice_id, p.display_name, p.email
+            SELECT p.id, p.role, p.practice_id, p.display_name, p.email, s.expires_at
             FROM sessions s JOIN people p ON p.id = s.person_id
             WHERE s.token_hash = \(Self.digest(token)) AND s.revoked_at IS NULL AND s.expires_at > \(clock.now())
             """, logger: logger)
-        for try await (id, role, practice, name, email) in rows.decode((UUID, String, UUID?, String, String).self) {
+        for try await (id, role, practice, name, email, expires) in rows.decode((UUID, String, UUID?, String, String, Date).self) {
             guard let role = Role(rawValue: role) else { break }
-            return Identity(personID: id, role: role, practiceID: practice, displayName: name, email: email)
+            return (Identity(personID: id, role: role, practiceID: practice, displayName: name, email: email), expires)
         }
         throw AccountError.unauthenticated
     }

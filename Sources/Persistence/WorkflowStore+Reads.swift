@@ -235,16 +235,30 @@ extension WorkflowStore {
     }
 
     public func applicationView(_ id: UUID) async throws -> ApplicationView {
-        let summary = try await application(id)
-        for try await (pathway, term, name, mode, date, created, updated) in try await client.query("""
-            SELECT a.pathway, a.term_years, p.legal_name, v.mode, to_char(v.visit_date, 'YYYY-MM-DD'), a.created_at, a.updated_at
+        guard let (view, _) = try await applicationWithFacts(id) else { throw WorkflowError.notFound("Application \(id)") }
+        return view
+    }
+
+    /// The application and what the access policy needs to know about it, in one round trip (the read
+    /// path every GET of an application takes); nil when there is no such application.
+    public func applicationWithFacts(_ id: UUID) async throws -> (ApplicationView, AccessPolicy.ApplicationFacts)? {
+        let rows = try await client.query("""
+            SELECT a.practice_id, a.release_id, a.state, a.version, to_char(a.term_start, 'YYYY-MM-DD'), to_char(a.term_end, 'YYYY-MM-DD'),
+                   a.previous_application_id, a.pathway, a.term_years, p.legal_name, v.mode, to_char(v.visit_date, 'YYYY-MM-DD'),
+                   a.created_at, a.updated_at,
+                   ARRAY(SELECT s.surveyor_id FROM assignments s WHERE s.application_id = a.id AND s.state IN ('accepted', 'completed'))
             FROM applications a JOIN practices p ON p.id = a.practice_id LEFT JOIN visits v ON v.application_id = a.id WHERE a.id = \(id)
-            """, logger: logger).decode((String, Int, String, String?, String?, Date, Date).self) {
+            """, logger: logger)
+        for try await row in rows.decode((UUID, String, String, Int, String?, String?, UUID?, String, Int, String, String?, String?, Date, Date, [UUID]).self) {
+            let (practice, release, state, version, start, end, previous, pathway, term, name, mode, date, created, updated, surveyors) = row
+            let summary = ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: state, version: version,
+                                             termStart: start, termEnd: end, previousApplicationID: previous)
             let visit = mode.flatMap { mode in date.map { (mode: mode, date: $0) } }
-            return ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
-                                   createdAt: created, updatedAt: updated)
+            return (ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
+                                    createdAt: created, updatedAt: updated),
+                    AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: Set(surveyors)))
         }
-        throw WorkflowError.notFound("Application \(id)")
+        return nil
     }
 
     /// Every applicable indicator of the application with why it applies.

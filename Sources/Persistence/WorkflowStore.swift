@@ -341,16 +341,14 @@ public struct WorkflowStore: Sendable {
 
     /// What the access policy needs to know about an application (nil when there is no such application).
     public func accessFacts(application id: UUID) async throws -> AccessPolicy.ApplicationFacts? {
-        var practice: UUID?
-        for try await value in try await client.query("SELECT practice_id FROM applications WHERE id = \(id)", logger: logger).decode(UUID.self) {
-            practice = value
+        for try await (practice, surveyors) in try await client.query("""
+            SELECT a.practice_id,
+                   ARRAY(SELECT s.surveyor_id FROM assignments s WHERE s.application_id = a.id AND s.state IN ('accepted', 'completed'))
+            FROM applications a WHERE a.id = \(id)
+            """, logger: logger).decode((UUID, [UUID]).self) {
+            return AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: Set(surveyors))
         }
-        guard let practice else { return nil }
-        var surveyors = Set<UUID>()
-        for try await surveyor in try await client.query("""
-            SELECT surveyor_id FROM assignments WHERE application_id = \(id) AND state IN ('accepted', 'completed')
-            """, logger: logger).decode(UUID.self) { surveyors.insert(surveyor) }
-        return AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: surveyors)
+        return nil
     }
 
     public func applications(previous: UUID) async throws -> [UUID] {

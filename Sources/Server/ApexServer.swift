@@ -41,12 +41,13 @@ public enum ApexServer {
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
         router.add(middleware: NulCharacterMiddleware())
         let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
-        router.add(middleware: AuthMiddleware(accounts: accounts))
+        let sessions = SessionCache(accounts: accounts, lifetime: configuration.sessionCacheSeconds)
+        router.add(middleware: AuthMiddleware(sessions: sessions))
         HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
         let workflow = WorkflowStore(client: client, logger: logger, clock: clock, settings: configuration.workflow)
         let storage = try FileSystemEvidenceStorage(root: configuration.evidenceRoot)
-        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, workflow: workflow,
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, sessions: sessions, workflow: workflow,
                              idempotency: IdempotencyStore(client: client, logger: logger, clock: clock), storage: storage,
                              maxUploadBytes: configuration.maxUploadBytes, logger: logger, failureDelay: configuration.loginFailureDelay)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
@@ -58,6 +59,7 @@ public enum ApexServer {
         }
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "apex"),
             services: services,
             onServerRunning: { channel in

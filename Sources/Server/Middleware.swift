@@ -170,7 +170,7 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
 /// The token never reaches a log.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let accounts: AccountStore
+    let sessions: SessionCache
     static let `public`: Set<String> = ["/api/v1/auth/login", "/api/v1/invitations/accept"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -189,7 +189,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let identity: Identity
         do {
-            identity = try await accounts.authenticate(token: token)
+            identity = try await sessions.identity(for: token)
         } catch AccountError.unauthenticated {
             throw Problem(status: .unauthorized, type: Problem.typeBase + "unauthenticated", title: "Not signed in",
                           detail: "The token is unknown, expired or revoked.")

@@ -30,6 +30,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var evidenceFolder: String? = nil
     /// Largest evidence upload accepted, in bytes (enforced while streaming).
     public var maxUploadBytes: Int64 = 100 << 20
+    /// How long a token's person is remembered between database checks; 0 checks on every request.
+    public var sessionCacheSeconds: Double = 2
     /// Seed the demonstration data on start (once; later starts find it there).
     public var demo = false
 

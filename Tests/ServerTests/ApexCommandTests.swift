@@ -58,10 +58,39 @@ import Testing
             let (data, response) = try await URLSession.shared.data(for: request)
             #expect((response as! HTTPURLResponse).statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
             #expect(FileManager.default.fileExists(atPath: folder + "/evidence/sha256"), "demo evidence is stored in the data folder")
+            if start == 2 { try await uploadWithExpectContinue(port: port, login: data) }
             apex.interrupt()
             try await apex.waitForExit(timeout: 30)
             #expect(apex.process.terminationStatus == 0)
         }
+    }
+
+    /// curl asks `Expect: 100-continue` before a large body; the server answers at once instead of
+    /// leaving curl to wait its one-second timeout.
+    func uploadWithExpectContinue(port: Int, login: Data) async throws {
+        let token = try #require((try JSONSerialization.jsonObject(with: login) as? [String: Any])?["token"] as? String)
+        var list = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/applications?state=self-assessment")!)
+        list.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (listed, _) = try await URLSession.shared.data(for: list)
+        let items = (try JSONSerialization.jsonObject(with: listed) as? [String: Any])?["items"] as? [[String: Any]]
+        let application = try #require(items?.first?["id"] as? String)
+        let file = try TestCluster.makeTemporaryFolder(prefix: "apex-upload") + "/big.pdf"
+        try Data("%PDF-1.4\n".utf8 + [UInt8](repeating: 0x41, count: 3 << 20)).write(to: URL(fileURLWithPath: file))
+        let url = "http://127.0.0.1:\(port)/api/v1/applications/\(application)/evidence?title=Big&kind=report&as_of=2026-09-30&indicators=GOV-01"
+        // The admin of Mesa uploads, asking for 100-continue explicitly.
+        let signIn = Data(#"{"email": "admin@mesa.example", "password": "demo-password-2026"}"#.utf8)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = signIn
+        let (adminLogin, _) = try await URLSession.shared.data(for: request)
+        let admin = try #require((try JSONSerialization.jsonObject(with: adminLogin) as? [String: Any])?["token"] as? String)
+        let curl = try await ApexProcess.shell("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Expect: 100-continue",
+                                                        "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/octet-stream",
+                                                        "--data-binary", "@\(file)", url])
+        let parts = curl.split(separator: " ")
+        #expect(parts.first == "201", "\(curl)")
+        #expect((Double(parts.last ?? "9") ?? 9) < 0.9, "the body went without waiting for curl's 1 s Expect timeout: \(curl)")
     }
 
     @Test func aServerLeftByAKilledApexIsStoppedOnTheNextStart() async throws {

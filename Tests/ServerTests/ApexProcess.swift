@@ -75,6 +75,22 @@ final class ApexProcess: @unchecked Sendable {
 
     func interrupt() { kill(process.processIdentifier, SIGINT) }
 
+    /// Runs another program (found on PATH) to completion and returns its standard output.
+    static func shell(_ program: String, _ arguments: [String], timeout: Double = 60) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { process.terminate(); throw ApexProcessError.timedOut(program) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     static func get(_ url: String) async throws -> (status: Int, body: String) {
         let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
         return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))

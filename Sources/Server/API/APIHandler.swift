@@ -10,6 +10,7 @@ import Persistence
 struct APIHandler: APIProtocol {
     let catalog: CatalogStore
     let accounts: AccountStore
+    let sessions: SessionCache
     let workflow: WorkflowStore
     let idempotency: IdempotencyStore
     let storage: any EvidenceStorage

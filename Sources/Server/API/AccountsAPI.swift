@@ -39,6 +39,7 @@ extension APIHandler {
         guard let token = RequestScope.token else { return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized()))) }
         do {
             try await accounts.logout(token: token)
+            if let person = RequestScope.identity?.personID { sessions.forget(person: person) }
             return .noContent(.init())
         } catch AccountError.unauthenticated {
             return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized())))
@@ -52,6 +53,7 @@ extension APIHandler {
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         do {
             try await accounts.changePassword(token: token, current: body.currentPassword, new: body.newPassword, address: RequestScope.address)
+            if let person = RequestScope.identity?.personID { sessions.forget(person: person) }
             return .noContent(.init())
         } catch let AccountError.invalidCredentials(failures) {
             try await Task.sleep(for: failureDelay * min(failures, 8))

@@ -26,6 +26,7 @@ extension APIHandler {
         let identity = try Self.caller()
         let id = try Self.uuid(input.path.tokenId, "API token")
         try await Self.domain { try await accounts.revokeAPIToken(id, of: identity.personID) }
+        sessions.forget(person: identity.personID)
         return .noContent(.init())
     }
 
