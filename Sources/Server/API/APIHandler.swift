@@ -20,7 +20,8 @@ struct APIHandler: APIProtocol {
     let failureDelay: Duration
 
     static let configuration = Configuration(
-        jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Compact: pretty-printing costs time on every response and bytes on the wire; clients format.
+        jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]
     )
 
     /// The generated code does not enforce `minimum`/`maximum`; page sizes are checked here.
