@@ -106,8 +106,11 @@ public struct AccountStore: Sendable {
 
     /// The identity behind a bearer token and when the token expires.
     public func session(token: String) async throws -> (identity: Identity, expiresAt: Date) {
-        for try await (id, role, practice, name, email, expires) in try await client.execute(
-            SessionByToken(tokenHash: Self.digest(token), now: clock.now()), logger: logger) {
+        for try await (id, role, practice, name, email, expires) in try await client.query("""
+            SELECT p.id, p.role, p.practice_id, p.display_name, p.email, s.expires_at
+            FROM sessions s JOIN people p ON p.id = s.person_id
+            WHERE s.token_hash = \(Self.digest(token)) AND s.revoked_at IS NULL AND s.expires_at > \(clock.now())
+            """, logger: logger).decode((UUID, String, UUID?, String, String, Date).self) {
             guard let role = Role(rawValue: role) else { break }
             return (Identity(personID: id, role: role, practiceID: practice, displayName: name, email: email), expires)
         }
@@ -196,25 +199,4 @@ public struct AccountStore: Sendable {
     static func digest(_ token: String) -> String {
         Encoding.sha256Hex(Data(token.utf8))
     }
-}
-
-/// Prepared once per connection: every request with a token not in the session cache runs it.
-struct SessionByToken: PostgresPreparedStatement {
-    static let sql = """
-        SELECT p.id, p.role, p.practice_id, p.display_name, p.email, s.expires_at
-        FROM sessions s JOIN people p ON p.id = s.person_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
-        """
-    typealias Row = (UUID, String, UUID?, String, String, Date)
-    let tokenHash: String
-    let now: Date
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(tokenHash)
-        bindings.append(now)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
