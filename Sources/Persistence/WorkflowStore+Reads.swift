@@ -431,19 +431,14 @@ extension WorkflowStore {
     }
 }
 
-/// The hottest read. Not a `PostgresPreparedStatement`: with postgres-nio 1.33.2, executing one through
-/// `PostgresClient` grew apex's memory by about 1 KiB per request under load (measured with wrk: 55 MiB per
-/// 50,000 GETs), while the same SQL as a plain query did not.
+/// The hottest read, through the `application_read` function (migration 0006), whose plan PostgreSQL
+/// keeps per connection. Not a `PostgresPreparedStatement`: with postgres-nio 1.33.2, executing one
+/// through `PostgresClient` grew apex's memory by about 1 KiB per request under load (55 MiB per 50,000
+/// GETs in a wrk run), while plain queries did not.
 enum ApplicationWithFacts {
     typealias Row = (UUID, String, String, Int, String?, String?, UUID?, String, Int, String, String?, String?, Date, Date, [UUID])
 
     static func query(_ id: UUID) -> PostgresQuery {
-        """
-        SELECT a.practice_id, a.release_id, a.state, a.version, to_char(a.term_start, 'YYYY-MM-DD'), to_char(a.term_end, 'YYYY-MM-DD'),
-               a.previous_application_id, a.pathway, a.term_years, p.legal_name, v.mode, to_char(v.visit_date, 'YYYY-MM-DD'),
-               a.created_at, a.updated_at,
-               ARRAY(SELECT s.surveyor_id FROM assignments s WHERE s.application_id = a.id AND s.state IN ('accepted', 'completed'))
-        FROM applications a JOIN practices p ON p.id = a.practice_id LEFT JOIN visits v ON v.application_id = a.id WHERE a.id = \(id)
-        """
+        "SELECT * FROM application_read(\(id))"
     }
 }
