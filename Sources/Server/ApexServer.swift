@@ -47,13 +47,17 @@ public enum ApexServer {
         try OpenAPIDocumentController().addRoutes(to: router)
         let workflow = WorkflowStore(client: client, logger: logger, clock: clock, settings: configuration.workflow)
         let storage = try FileSystemEvidenceStorage(root: configuration.evidenceRoot)
-        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, sessions: sessions, workflow: workflow,
+        let applicationCache = ApplicationCache()
+        router.add(middleware: ApplicationWriteMiddleware(cache: applicationCache))
+        router.add(middleware: CachedApplicationReadMiddleware(cache: applicationCache))
+        let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, sessions: sessions,
+                             applicationCache: applicationCache, workflow: workflow,
                              idempotency: IdempotencyStore(client: client, logger: logger, clock: clock), storage: storage,
                              maxUploadBytes: configuration.maxUploadBytes, logger: logger, failureDelay: configuration.loginFailureDelay)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
                                  middlewares: [ETagHeaderMiddleware()])
 
-        var services: [any Service] = [client]
+        var services: [any Service] = [client, ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)]
         if let interval = configuration.timerInterval {
             services.append(TimerService(store: workflow, storage: storage, interval: interval, logger: logger))
         }

@@ -164,6 +164,24 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 }
 
+/// After any request that may change an application (anything but GET and HEAD under
+/// `/api/v1/applications/{id}`), forgets this apex's cached copy before the answer goes out, so the
+/// caller's next read sees its own write without waiting for PostgreSQL's change announcement.
+struct ApplicationWriteMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let cache: ApplicationCache
+    static let prefix = "/api/v1/applications/"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method != .get, request.method != .head, request.uri.path.hasPrefix(Self.prefix) else {
+            return try await next(request, context)
+        }
+        let id = UUID(uuidString: String(request.uri.path.dropFirst(Self.prefix.count).prefix(36)))
+        defer { if let id { cache.changed(id) } }
+        return try await next(request, context)
+    }
+}
+
 /// Resolves `Authorization: Bearer <token>` to the signed-in person for the operations. Deny by default:
 /// every API path but signing in and accepting an invitation answers 401 without a valid token, and the
 /// operations check the identity again. A token that is present but not valid is a 401 here.

@@ -11,6 +11,7 @@ struct APIHandler: APIProtocol {
     let catalog: CatalogStore
     let accounts: AccountStore
     let sessions: SessionCache
+    let applicationCache: ApplicationCache
     let workflow: WorkflowStore
     let idempotency: IdempotencyStore
     let storage: any EvidenceStorage
@@ -18,6 +19,15 @@ struct APIHandler: APIProtocol {
     let logger: Logger
     /// Added per failed sign-in in a row before answering (zero in tests).
     let failureDelay: Duration
+
+    /// Encodes answers exactly as the OpenAPI runtime does with `configuration`, for answers kept
+    /// ready-encoded (a test compares the two byte for byte).
+    static let responseEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
 
     static let configuration = Configuration(
         // Compact: pretty-printing costs time on every response and bytes on the wire; clients format.
