@@ -128,8 +128,14 @@ extension AccountStore {
     /// used or expired link gets one answer, so links cannot be probed.
     public func acceptInvitation(token: String, password: String) async throws -> Session {
         if let problem = PasswordPolicy.problem(with: password) { throw AccountError.weakPassword(problem) }
-        let hash = Bcrypt.hash(password, cost: settings.bcryptCost)
         let now = clock.now()
+        // Look the link up before paying for bcrypt, so junk tokens cost nothing.
+        var usable = false
+        for try await _ in try await client.query("""
+            SELECT 1 FROM invitations WHERE token_hash = \(Self.digest(token)) AND accepted_at IS NULL AND expires_at > \(now)
+            """, logger: logger) { usable = true }
+        guard usable else { throw AccountError.invitationUnusable }
+        let hash = try await hash(password)
         let person = UUID()
         let created: Bool = try await client.withTransaction(logger: logger) { connection in
             var invitation: (UUID, String, String, String, UUID?, String?)?

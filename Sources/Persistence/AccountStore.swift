@@ -4,6 +4,7 @@ public import Logging
 public import PostgresNIO
 import Crypto
 import HummingbirdBcrypt
+import NIOPosix
 
 public struct AccountSettings: Sendable, Equatable {
     public var sessionLifetime: TimeInterval = 12 * 3600
@@ -67,17 +68,34 @@ public struct AccountStore: Sendable {
 
     public func now() -> Date { clock.now() }
 
-    public func setPassword(person: UUID, password: String) async throws {
+    /// Sets a password and ends every session and API token of the person except `keeping` (the token of
+    /// a person changing their own password): after a reset, whoever held the old password is out.
+    public func setPassword(person: UUID, password: String, keeping token: String? = nil) async throws {
         if let problem = PasswordPolicy.problem(with: password) { throw AccountError.weakPassword(problem) }
-        let hash = Bcrypt.hash(password, cost: settings.bcryptCost)
+        let hash = try await hash(password)
         let rows = try await client.query("""
             UPDATE people SET password_hash = \(hash) WHERE id = \(person) RETURNING email
             """, logger: logger)
         for try await email in rows.decode(String.self) {
             _ = try await client.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(email))", logger: logger)
+            let kept = token.map(Self.digest)
+            _ = try await client.query("""
+                UPDATE sessions SET revoked_at = \(clock.now())
+                WHERE person_id = \(person) AND revoked_at IS NULL AND (\(kept)::text IS NULL OR token_hash <> \(kept))
+                """, logger: logger)
             return
         }
         throw WorkflowError.notFound("Person \(person)")
+    }
+
+    /// bcrypt runs on NIO's blocking-work threads, never on the few threads every request shares.
+    func hash(_ password: String) async throws -> String {
+        let cost = settings.bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
     /// Signs in. Failures count against the email address as typed and the client address; past the
@@ -85,17 +103,17 @@ public struct AccountStore: Sendable {
     /// locked the same way, and gets the same answers as a known one.
     public func login(email: String, password: String, address: String) async throws -> Session {
         let now = clock.now()
-        let subjects = [Self.emailSubject(email), Self.addressSubject(address)]
-        try await checkLocks(subjects, now: now)
+        let failures = try await admit(email: email, address: address, now: now)
         var found: (UUID, String?)?
         for try await row in try await client.query(
             "SELECT id, password_hash FROM people WHERE email = \(email.lowercased())", logger: logger
         ).decode((UUID, String?).self) { found = row }
-        let matches = Bcrypt.verify(password, hash: found?.1 ?? decoyHash) && found?.1 != nil
+        let matches = try await verify(password, against: found?.1 ?? decoyHash) && found?.1 != nil
         guard let (person, _) = found, matches else {
-            throw AccountError.invalidCredentials(failures: try await recordFailure(email: email, address: address, now: now))
+            logger.notice("Failed sign-in", metadata: ["address": "\(address)"])
+            throw AccountError.invalidCredentials(failures: failures)
         }
-        _ = try await client.query("DELETE FROM login_failures WHERE subject = \(subjects[0])", logger: logger)
+        try await refund(email: email, address: address)
         return try await openSession(for: person, now: now)
     }
 
@@ -129,20 +147,16 @@ public struct AccountStore: Sendable {
     /// Wrong current passwords count and lock like failed sign-ins, so a stolen token cannot guess on.
     public func changePassword(token: String, current: String, new: String, address: String) async throws {
         let identity = try await authenticate(token: token)
-        let now = clock.now()
-        try await checkLocks([Self.emailSubject(identity.email), Self.addressSubject(address)], now: now)
+        let failures = try await admit(email: identity.email, address: address, now: clock.now())
         var stored: String?
         for try await hash in try await client.query(
             "SELECT password_hash FROM people WHERE id = \(identity.personID)", logger: logger
         ).decode(String?.self) { stored = hash }
-        guard let stored, Bcrypt.verify(current, hash: stored) else {
-            throw AccountError.invalidCredentials(failures: try await recordFailure(email: identity.email, address: address, now: now))
+        guard let stored, try await verify(current, against: stored) else {
+            throw AccountError.invalidCredentials(failures: failures)
         }
-        try await setPassword(person: identity.personID, password: new)
-        _ = try await client.query("""
-            UPDATE sessions SET revoked_at = \(clock.now())
-            WHERE person_id = \(identity.personID) AND token_hash <> \(Self.digest(token)) AND revoked_at IS NULL
-            """, logger: logger)
+        try await refund(email: identity.email, address: address)
+        try await setPassword(person: identity.personID, password: new, keeping: token)
     }
 
     // MARK: -
@@ -167,15 +181,30 @@ public struct AccountStore: Sendable {
         }
     }
 
-    /// Counts a failure for the email and the client address, each within its window, locking either past
-    /// its limit; returns the email's count (which sets the answer's delay, known account or not).
-    private func recordFailure(email: String, address: String, now: Date) async throws -> Int {
-        let email = try await count(Self.emailSubject(email), now: now, window: settings.addressWindow,
-                                    lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
-        _ = try await count(Self.addressSubject(address), now: now, window: settings.addressWindow,
-                            lockAt: settings.failuresBeforeAddressLock, lock: settings.addressLock)
-        logger.notice("Failed sign-in", metadata: ["address": "\(address)"])
-        return email
+    /// Counts this attempt against the email and the client address before the password is checked,
+    /// so parallel guesses cannot all slip under the limits: past a limit the attempt is refused
+    /// without checking. Returns the email's count (it sets the answer's delay, known account or not).
+    private func admit(email: String, address: String, now: Date) async throws -> Int {
+        let subjects = [Self.emailSubject(email), Self.addressSubject(address)]
+        try await checkLocks(subjects, now: now)
+        let emailCount = try await count(subjects[0], now: now, window: settings.addressWindow,
+                                         lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
+        let addressCount = try await count(subjects[1], now: now, window: settings.addressWindow,
+                                           lockAt: settings.failuresBeforeAddressLock, lock: settings.addressLock)
+        if emailCount > settings.failuresBeforeAccountLock || addressCount > settings.failuresBeforeAddressLock {
+            try await checkLocks(subjects, now: now)
+        }
+        return emailCount
+    }
+
+    /// A right password: the email's count starts again, and the attempt no longer counts for the address.
+    private func refund(email: String, address: String) async throws {
+        _ = try await client.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(email))", logger: logger)
+        _ = try await client.query("""
+            UPDATE login_failures SET failures = greatest(failures - 1, 0),
+                locked_until = CASE WHEN failures - 1 < \(settings.failuresBeforeAddressLock) THEN NULL ELSE locked_until END
+            WHERE subject = \(Self.addressSubject(address))
+            """, logger: logger)
     }
 
     private func count(_ subject: String, now: Date, window: TimeInterval, lockAt: Int, lock: TimeInterval) async throws -> Int {

@@ -90,11 +90,17 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
             let digest = Encoding.hex(hasher.finalize())
             let final = path(of: digest)
             let folder = (final as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try await fileSystem.withDirectoryHandle(atPath: FilePath(root + "/sha256")) { try await $0.synchronize() }
+            }
             // The same bytes uploaded twice are one file: when it is already there (or another upload of the
             // same bytes gets there first), the stored copy stays and this one is dropped. A stored file is
             // never removed or replaced here, so a record naming it can always be served.
-            if try await fileSystem.info(forFileAt: FilePath(final)) == nil {
+            if try await fileSystem.info(forFileAt: FilePath(final)) != nil {
+                // Fresh again: the orphan sweep leaves young files alone, and a record is about to name this one.
+                try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: final)
+            } else {
                 do {
                     try await fileSystem.moveItem(at: FilePath(temporary), to: FilePath(final))
                 } catch {

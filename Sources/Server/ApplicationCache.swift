@@ -54,9 +54,10 @@ final class ApplicationCache: Sendable {
     }
 
     /// Keeps the encoded answer beside the cached copy it was made from (same version).
-    func attach(body: ByteBuffer, to id: UUID, version: Int) {
+    func attach(body: ByteBuffer, to id: UUID, view: ApplicationView) {
         state.withLock { state in
-            guard state.entries[id]?.entry.view.summary.version == version else { return }
+            // The whole view, not only the version: record transitions change `updated_at` alone.
+            guard state.entries[id]?.entry.view == view else { return }
             state.entries[id]?.body = body
         }
     }

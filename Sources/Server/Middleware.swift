@@ -15,6 +15,8 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
         do {
+            // The router skips empty segments; the prefix checks of later middleware do not. One spelling per path.
+            guard !request.uri.path.contains("//") else { throw Problem.notFound("No route for \(request.uri.path).") }
             var response = try await RequestScope.$requestID.withValue(id) { try await next(request, context) }
             response.headers[.xRequestID] = id
             return response
@@ -136,11 +138,11 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.string.range(of: "%00") != nil {
+        if request.uri.string.range(of: "%00") != nil || request.headers.contains(where: { $0.value.contains("%00") || $0.value.contains("\u{0}") }) {
             throw Problem.badRequest("Text must not contain the NUL character (%00).")
         }
-        // Uploads are raw bytes, streamed unread; JSON bodies were collected within their limit already.
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else { return try await next(request, context) }
+        // Uploads are raw bytes, streamed unread; other bodies were collected within their limit already.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") != true else { return try await next(request, context) }
         var request = request
         let body = try await request.collectBody(upTo: .max)
         if Self.hasEscapedNul(body.readableBytesView) {

@@ -13,7 +13,13 @@ final class SessionCache: Sendable {
         let validUntil: Date
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Counts forgets; a lookup stores its answer only if none happened while it asked the database.
+        var forgets: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
     let accounts: AccountStore
     let lifetime: TimeInterval
     /// Beyond this many tokens the cache starts afresh rather than tracking ages.
@@ -26,18 +32,23 @@ final class SessionCache: Sendable {
 
     func identity(for token: String) async throws -> Identity {
         let now = accounts.now()
-        if let entry = entries.withLock({ $0[token] }), entry.validUntil > now { return entry.identity }
+        let (cached, ticket) = state.withLock { ($0.entries[token], $0.forgets) }
+        if let cached, cached.validUntil > now { return cached.identity }
         let (identity, expiresAt) = try await accounts.session(token: token)
         guard lifetime > 0 else { return identity }
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = Entry(identity: identity, validUntil: min(expiresAt, now.addingTimeInterval(lifetime)))
+        state.withLock { state in
+            guard state.forgets == ticket else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[token] = Entry(identity: identity, validUntil: min(expiresAt, now.addingTimeInterval(lifetime)))
         }
         return identity
     }
 
     /// Forgets every token of `person` (after sign-out, revocation or a password change).
     func forget(person: UUID) {
-        entries.withLock { entries in entries = entries.filter { $0.value.identity.personID != person } }
+        state.withLock { state in
+            state.forgets &+= 1
+            state.entries = state.entries.filter { $0.value.identity.personID != person }
+        }
     }
 }

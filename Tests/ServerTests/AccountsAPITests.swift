@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Persistence
 import TestSupport
+import Synchronization
 import Testing
 
 /// Sign-in, tokens and lockouts, over real HTTP against the real database.
@@ -101,6 +102,46 @@ import Testing
                 try await client.execute(uri: "/api/v1/auth/password", method: .post, headers: headers, body: body) { #expect($0.status == .unauthorized) }
             }
             try await client.execute(uri: "/api/v1/auth/password", method: .post, headers: headers, body: body) { #expect($0.status == .tooManyRequests) }
+        }
+    }
+
+    @Test func parallelGuessesCannotSlipUnderTheLimit() async throws {
+        try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 1_000 }, seed: Self.seed) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<20 { group.addTask { try await Self.login(client, password: "guess guess guess").status } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            // Each attempt is counted before its password is checked: at most the limit are checked at all.
+            #expect(statuses.filter { $0 == .unauthorized }.count <= 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 15)
+        }
+    }
+
+    @Test func anOperatorResetEndsEverySession() async throws {
+        let database = Mutex<DatabaseSettings?>(nil)
+        try await TestApp.run(seed: { settings in
+            try await Self.seed(settings)
+            database.withLock { $0 = settings }
+        }) { client in
+            let token = try #require(try await Self.login(client).json["token"] as? String)
+            try await Self.reset(database.withLock { $0 })
+            // The session cache forgets within its lifetime; the database already refuses.
+            try await Task.sleep(for: .milliseconds(2_100))
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Self.bearer(token)) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    static func reset(_ settings: DatabaseSettings?) async throws {
+        let settings = try #require(settings)
+        try await Database.withClient(settings, logger: TestCluster.logger) { client in
+            var accountSettings = AccountSettings()
+            accountSettings.bcryptCost = 4
+            let accounts = AccountStore(client: client, logger: TestCluster.logger, settings: accountSettings)
+            var person: UUID?
+            for try await id in try await client.query("SELECT id FROM people WHERE email = 'staff@example.org'", logger: TestCluster.logger).decode(UUID.self) {
+                person = id
+            }
+            try await accounts.setPassword(person: try #require(person), password: "a brand new password")
         }
     }
 

@@ -169,6 +169,10 @@ import Testing
                 #expect(reply.status == .badRequest, "\(query): \(reply.text)")
                 #expect(reply["detail"]?.contains("not valid JSON") == false, "\(query): \(reply.text)")
             }
+            #expect(try await world.api.call(.get, "/api/v1/me", token: world.staff, headers: [HTTPField.Name("Idempotency-Key")!: "%00"]).status == .badRequest)
+            // A doubled slash is not another way into the API: it is no route at all, token or not.
+            #expect(try await world.api.call(.get, "//api/v1/catalog/releases").status == .notFound)
+            #expect(try await world.api.call(.get, "/api//v1/applications", token: world.staff).status == .notFound)
             let nulLogin = try await world.api.call(.post, "/api/v1/auth/login", json: ["email": "a\u{0}@example.org", "password": "whatever it is"])
             #expect(nulLogin.status == .badRequest)
             // A backslash followed by the letters u0000 is ordinary text.

@@ -58,7 +58,7 @@ extension APIHandler {
         guard let (view, facts) = found, AccessPolicy.canView(facts, as: identity) else { throw missing }
         let answer = Components.Schemas.Application(view)
         if let body = try? Self.responseEncoder.encode(answer) {
-            applicationCache.attach(body: ByteBuffer(bytes: body), to: id, version: view.summary.version)
+            applicationCache.attach(body: ByteBuffer(bytes: body), to: id, view: view)
         }
         return .ok(.init(headers: .init(eTag: Self.etag(view.summary.version)), body: .json(answer)))
     }
@@ -167,14 +167,20 @@ extension APIHandler {
             guard parts.count == 2, let version = Int(parts[1]) else { throw Problem.internalError }
             return (String(parts[0]), version)
         case .fresh:
+            let fired: Fired
             do {
-                let fired = try await body()
-                try await idempotency.finish(person: person, key: key, fingerprint: fingerprint, response: "\(fired.state) \(fired.version)")
-                return (fired.state, fired.version)
+                fired = try await body()
             } catch {
                 try? await idempotency.abandon(person: person, key: key)
                 throw error
             }
+            // The work is done: a failure to record the answer must not free the key for a second run.
+            do {
+                try await idempotency.finish(person: person, key: key, fingerprint: fingerprint, response: "\(fired.state) \(fired.version)")
+            } catch {
+                requestLogger.error("Could not record an idempotent answer; the key stays claimed", metadata: ["error": "\(error)"])
+            }
+            return (fired.state, fired.version)
         }
     }
 }

@@ -7,6 +7,7 @@ import StandardsCatalog
 
 extension APIHandler {
     func listCatalogReleases(_ input: Operations.ListCatalogReleases.Input) async throws -> Operations.ListCatalogReleases.Output {
+        _ = try Self.caller()
         let limit = try Self.pageSize(input.query.limit)
         let after = try input.query.cursor.map(PageCursor.decode)
         let page = try await catalog.list(after: after, limit: limit + 1)
@@ -16,6 +17,7 @@ extension APIHandler {
     }
 
     func getCatalogRelease(_ input: Operations.GetCatalogRelease.Input) async throws -> Operations.GetCatalogRelease.Output {
+        _ = try Self.caller()
         guard let stored = try await catalog.release(id: input.path.releaseId) else {
             return .notFound(.init(body: .applicationProblemJson(.notFound("No catalog release \(input.path.releaseId)."))))
         }
@@ -23,6 +25,7 @@ extension APIHandler {
     }
 
     func getCatalogIndicator(_ input: Operations.GetCatalogIndicator.Input) async throws -> Operations.GetCatalogIndicator.Output {
+        _ = try Self.caller()
         guard let stored = try await catalog.release(id: input.path.releaseId) else {
             return .notFound(.init(body: .applicationProblemJson(.notFound("No catalog release \(input.path.releaseId)."))))
         }
@@ -35,6 +38,7 @@ extension APIHandler {
     }
 
     func evaluateApplicability(_ input: Operations.EvaluateApplicability.Input) async throws -> Operations.EvaluateApplicability.Output {
+        _ = try Self.caller()
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         guard let stored = try await catalog.release(id: input.path.releaseId) else {
             return .notFound(.init(body: .applicationProblemJson(.notFound("No catalog release \(input.path.releaseId)."))))

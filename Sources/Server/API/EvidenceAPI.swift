@@ -56,23 +56,30 @@ extension APIHandler {
                 break
             }
         }
+        let stored: StoredFile
+        let document: UUID
         do {
-            let stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+            stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
             let metadata = EvidenceMetadata(title: title, kind: kind, asOf: query.asOf, sha256: stored.sha256, byteCount: stored.byteCount,
                                             mediaType: stored.type.mediaType, fileName: fileName)
-            let document = try await Self.domain {
+            document = try await Self.domain {
                 try await workflow.addEvidence(application: id, metadata, indicators: indicators, actor: identity.actor, supersedes: supersedes)
             }
-            if let key {
-                try await idempotency.finish(person: identity.personID, key: key, fingerprint: Self.fingerprint(request, stored.sha256),
-                                             response: document.uuidString)
-            }
-            guard let view = try await workflow.evidence(application: id, document: document).first else { throw Problem.internalError }
-            return .created(.init(body: .json(.init(view))))
         } catch {
             if let key { try? await idempotency.abandon(person: identity.personID, key: key) }
             throw error
         }
+        // The document is recorded: a failure to record the answer must not free the key for a second upload.
+        if let key {
+            do {
+                try await idempotency.finish(person: identity.personID, key: key, fingerprint: Self.fingerprint(request, stored.sha256),
+                                             response: document.uuidString)
+            } catch {
+                requestLogger.error("Could not record an idempotent answer; the key stays claimed", metadata: ["error": "\(error)"])
+            }
+        }
+        guard let view = try await workflow.evidence(application: id, document: document).first else { throw Problem.internalError }
+        return .created(.init(body: .json(.init(view))))
     }
 
     /// Streams the stored bytes; the storage withholds the last chunk until the digest matched, so a
