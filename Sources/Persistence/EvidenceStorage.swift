@@ -3,6 +3,7 @@ import Crypto
 public import Foundation
 public import NIOCore
 import _NIOFileSystem
+import NIOPosix
 
 /// A file as stored: content-addressed by its SHA-256.
 public struct StoredFile: Sendable, Equatable {
@@ -120,44 +121,9 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
         guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil else { throw StorageError.missing(sha256) }
         let file = path(of: sha256)
         guard let info = try await fileSystem.info(forFileAt: FilePath(file)) else { throw StorageError.missing(sha256) }
-        let size = info.size
-        let fileSystem = fileSystem
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream(bufferingPolicy: .bufferingOldest(2))
-        let task = Task {
-            do {
-                try await fileSystem.withFileHandle(forReadingAt: FilePath(file)) { handle in
-                    var hasher = SHA256()
-                    var count: Int64 = 0
-                    var pending: ByteBuffer?
-                    for try await chunk in handle.readChunks(chunkLength: .kibibytes(256)) {
-                        count += Int64(chunk.readableBytes)
-                        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                        if let pending { try await Self.send(pending, to: continuation) }
-                        pending = chunk
-                    }
-                    guard Encoding.hex(hasher.finalize()) == sha256, count == size else { throw StorageError.corrupt(sha256) }
-                    if let pending { try await Self.send(pending, to: continuation) }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return (size, stream)
-    }
-
-    /// Waits while the reader is behind, so a slow download never buffers the file in memory.
-    private static func send(_ chunk: ByteBuffer, to continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) async throws {
-        while true {
-            try Task.checkCancellation()
-            switch continuation.yield(chunk) {
-            case .enqueued: return
-            case .dropped: try await Task.sleep(for: .milliseconds(1))
-            case .terminated: throw CancellationError()
-            @unknown default: return
-            }
-        }
+        let reader = try VerifyingReader(path: file, sha256: sha256, size: info.size)
+        // Pulled one chunk per request from the consumer: a slow download holds back the disk reads.
+        return (info.size, AsyncThrowingStream(unfolding: { try await reader.next() }))
     }
 
     public func sweep(referenced: Set<String>, olderThan age: TimeInterval) async throws -> Int {
@@ -179,5 +145,53 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
             }
         }
         return removed
+    }
+}
+
+/// Reads a stored file in chunks on NIO's blocking-work threads, hashing as it goes, and holds back the
+/// last chunk until the whole content has matched the digest. The file closes when the reader goes.
+private final class VerifyingReader: @unchecked Sendable {
+    // Only the stream's `next` touches the state, one call at a time.
+    private let descriptor: CInt
+    private let sha256: String
+    private let size: Int64
+    private var offset: Int64 = 0
+    private var hasher = SHA256()
+    private var pending: ByteBuffer?
+    private var finished = false
+    static let chunkSize = 256 * 1024
+
+    init(path: String, sha256: String, size: Int64) throws {
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StorageError.missing(sha256) }
+        self.sha256 = sha256
+        self.size = size
+    }
+
+    deinit { close(descriptor) }
+
+    func next() async throws -> ByteBuffer? {
+        while !finished {
+            let chunk = try await NIOThreadPool.singleton.runIfActive { [descriptor, offset] in
+                var buffer = ByteBuffer()
+                let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) { raw in
+                    let read = pread(descriptor, raw.baseAddress, Self.chunkSize, off_t(offset))
+                    guard read >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                    return read
+                }
+                return count == 0 ? nil : buffer
+            }
+            guard let chunk else {
+                finished = true
+                guard Encoding.hex(hasher.finalize()) == sha256, offset == size else { throw StorageError.corrupt(sha256) }
+                return pending
+            }
+            offset += Int64(chunk.readableBytes)
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            let previous = pending
+            pending = chunk
+            if let previous { return previous }
+        }
+        return nil
     }
 }
