@@ -30,12 +30,13 @@ public struct ApplicationView: Sendable, Equatable {
     public let pathway: String
     public let termYears: Int
     public let practiceName: String
-    public let visit: (mode: String, date: String)?
+    public let visit: Visit?
     public let createdAt: Date
     public let updatedAt: Date
 
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.summary == rhs.summary && lhs.updatedAt == rhs.updatedAt
+    public struct Visit: Sendable, Equatable {
+        public let mode: String
+        public let date: String
     }
 }
 
@@ -134,20 +135,8 @@ extension WorkflowStore {
     // MARK: - Practices and people
 
     public func practice(_ id: UUID) async throws -> PracticeView {
-        var found: (String, String, String, String, String, Date)?
-        for try await row in try await client.query("""
-            SELECT legal_name, address, licence_number, regulator, scope::text, created_at FROM practices WHERE id = \(id)
-            """, logger: logger).decode((String, String, String, String, String, Date).self) { found = row }
-        guard let (name, address, licence, regulator, scopeJSON, created) = found else { throw WorkflowError.notFound("Practice \(id)") }
-        let scope = try JSONDecoder().decode(PracticeScope.self, from: Data(scopeJSON.utf8))
-        var facilities: [PracticeView.Facility] = []
-        for try await (facilityID, facilityName, facilityAddress, isMain, distance) in try await client.query("""
-            SELECT id, name, address, is_main, distance_miles::float8 FROM facilities WHERE practice_id = \(id) ORDER BY is_main DESC, name, id
-            """, logger: logger).decode((UUID, String, String, Bool, Double).self) {
-            facilities.append(.init(id: facilityID, record: FacilityRecord(name: facilityName, address: facilityAddress, isMain: isMain, distanceMiles: distance)))
-        }
-        return PracticeView(id: id, record: PracticeRecord(legalName: name, address: address, licenceNumber: licence, regulator: regulator, scope: scope),
-                            facilities: facilities, createdAt: created)
+        guard let practice = try await practices(ids: [id]).first else { throw WorkflowError.notFound("Practice \(id)") }
+        return practice
     }
 
     /// Practices by name (case-insensitive substring), ordered by name then id, after `cursor` (name, id).
@@ -161,9 +150,30 @@ extension WorkflowStore {
               AND (\(cursor?.0)::text IS NULL OR (legal_name, id) > (\(cursor?.0), \(cursor?.1)))
             ORDER BY legal_name, id LIMIT \(limit)
             """, logger: logger).decode(UUID.self) { ids.append(id) }
-        var result: [PracticeView] = []
-        for id in ids { result.append(try await practice(id)) }
-        return result
+        return try await practices(ids: ids)
+    }
+
+    /// The practices with these ids, in that order, with their facilities: two queries for any number.
+    private func practices(ids: [UUID]) async throws -> [PracticeView] {
+        guard !ids.isEmpty else { return [] }
+        var facilities: [UUID: [PracticeView.Facility]] = [:]
+        for try await (practice, facilityID, name, address, isMain, distance) in try await client.query("""
+            SELECT practice_id, id, name, address, is_main, distance_miles::float8 FROM facilities
+            WHERE practice_id = ANY(\(ids)) ORDER BY practice_id, is_main DESC, name, id
+            """, logger: logger).decode((UUID, UUID, String, String, Bool, Double).self) {
+            facilities[practice, default: []].append(.init(id: facilityID, record: FacilityRecord(name: name, address: address, isMain: isMain,
+                                                                                                distanceMiles: distance)))
+        }
+        var found: [UUID: PracticeView] = [:]
+        for try await (id, name, address, licence, regulator, scopeJSON, created) in try await client.query("""
+            SELECT id, legal_name, address, licence_number, regulator, scope::text, created_at FROM practices WHERE id = ANY(\(ids))
+            """, logger: logger).decode((UUID, String, String, String, String, String, Date).self) {
+            let scope = try JSONDecoder().decode(PracticeScope.self, from: Data(scopeJSON.utf8))
+            found[id] = PracticeView(id: id, record: PracticeRecord(legalName: name, address: address, licenceNumber: licence, regulator: regulator,
+                                                                    scope: scope),
+                                     facilities: facilities[id] ?? [], createdAt: created)
+        }
+        return ids.compactMap { found[$0] }
     }
 
     public func updateScope(practice id: UUID, scope: PracticeScope) async throws {
@@ -229,9 +239,20 @@ extension WorkflowStore {
               AND (\(cursor?.0)::timestamptz IS NULL OR (a.created_at, a.id) < (\(cursor?.0), \(cursor?.1)))
             ORDER BY a.created_at DESC, a.id DESC LIMIT \(limit)
             """, logger: logger).decode(UUID.self) { ids.append(id) }
-        var result: [ApplicationView] = []
-        for id in ids { result.append(try await applicationView(id)) }
-        return result
+        return try await applicationViews(ids)
+    }
+
+    /// The applications with these ids, in that order, in one query (the same read as a single GET).
+    func applicationViews(_ ids: [UUID]) async throws -> [ApplicationView] {
+        guard !ids.isEmpty else { return [] }
+        var views: [ApplicationView] = []
+        for try await row in try await client.query("""
+            SELECT r.* FROM unnest(\(ids)::uuid[]) WITH ORDINALITY AS wanted(id, position)
+            CROSS JOIN LATERAL application_read(wanted.id) r ORDER BY wanted.position
+            """, logger: logger).decode(ApplicationWithFacts.Row.self) {
+            views.append(ApplicationWithFacts.make(ids[views.count], row).view)
+        }
+        return views
     }
 
     public func applicationView(_ id: UUID) async throws -> ApplicationView {
@@ -243,13 +264,7 @@ extension WorkflowStore {
     /// path every GET of an application takes); nil when there is no such application.
     public func applicationWithFacts(_ id: UUID) async throws -> (ApplicationView, AccessPolicy.ApplicationFacts)? {
         for try await row in try await client.query(ApplicationWithFacts.query(id), logger: logger).decode(ApplicationWithFacts.Row.self) {
-            let (practice, release, state, version, start, end, previous, pathway, term, name, mode, date, created, updated, surveyors) = row
-            let summary = ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: state, version: version,
-                                             termStart: start, termEnd: end, previousApplicationID: previous)
-            let visit = mode.flatMap { mode in date.map { (mode: mode, date: $0) } }
-            return (ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
-                                    createdAt: created, updatedAt: updated),
-                    AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: Set(surveyors)))
+            return ApplicationWithFacts.make(id, row)
         }
         return nil
     }
@@ -421,9 +436,7 @@ extension WorkflowStore {
         for try await id in try await client.query("""
             SELECT id FROM applications WHERE state = 'accredited' AND term_end <= (\(until) AT TIME ZONE 'UTC')::date ORDER BY term_end, id
             """, logger: logger).decode(UUID.self) { ids.append(id) }
-        var result: [ApplicationView] = []
-        for id in ids { result.append(try await applicationView(id)) }
-        return result
+        return try await applicationViews(ids)
     }
 
     static func escapeLike(_ text: String) -> String {
@@ -440,5 +453,15 @@ enum ApplicationWithFacts {
 
     static func query(_ id: UUID) -> PostgresQuery {
         "SELECT * FROM application_read(\(id))"
+    }
+
+    static func make(_ id: UUID, _ row: Row) -> (view: ApplicationView, facts: AccessPolicy.ApplicationFacts) {
+        let (practice, release, state, version, start, end, previous, pathway, term, name, mode, date, created, updated, surveyors) = row
+        let summary = WorkflowStore.ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: state, version: version,
+                                                       termStart: start, termEnd: end, previousApplicationID: previous)
+        let visit = mode.flatMap { mode in date.map { ApplicationView.Visit(mode: mode, date: $0) } }
+        return (ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
+                                createdAt: created, updatedAt: updated),
+                AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: Set(surveyors)))
     }
 }

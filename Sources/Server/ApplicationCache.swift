@@ -56,7 +56,7 @@ final class ApplicationCache: Sendable {
     /// Keeps the encoded answer beside the cached copy it was made from (same version).
     func attach(body: ByteBuffer, to id: UUID, view: ApplicationView) {
         state.withLock { state in
-            // The whole view, not only the version: record transitions change `updated_at` alone.
+            // The whole view, not only the version: record transitions change only `updated_at`.
             guard state.entries[id]?.entry.view == view else { return }
             state.entries[id]?.body = body
         }

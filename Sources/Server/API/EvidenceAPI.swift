@@ -20,7 +20,7 @@ extension APIHandler {
     /// is written only once the file is durable; a file whose row never commits is swept later.
     func uploadEvidence(_ input: Operations.UploadEvidence.Input) async throws -> Operations.UploadEvidence.Output {
         let (id, identity) = try await visibleApplication(input.path.applicationId)
-        guard case let .binary(body) = input.body else { throw Problem.unsupportedUploadType }
+        guard case let .binary(body) = input.body else { throw Problem.unsupportedMediaType }
         if case let .known(length) = body.length, length > maxUploadBytes { throw Problem(StorageError.tooLarge(limit: maxUploadBytes)) }
         let query = input.query
         let title = try Self.require(query.title, "title", max: 300)
@@ -176,12 +176,6 @@ struct ReportingChunks: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), onError: onError) }
-}
-
-extension Problem {
-    static let unsupportedUploadType = Problem(
-        status: .unsupportedMediaType, type: typeBase + "unsupported-media-type", title: "Unsupported media type",
-        detail: "Send the file's bytes as the body with Content-Type: application/octet-stream.")
 }
 
 extension Components.Schemas.EvidenceDocument {
