@@ -91,7 +91,7 @@ struct TransitionEngine {
             (stateName, version) = try await lockSubject(table: table, id: subjectID)
         }
         // A role that may never fire this action is told so before anything about versions or states.
-        guard actor.role == .system || machine.transitions.contains(where: { $0.action == action && $0.roles.contains(actor.role) }) else {
+        guard actor.role == .system || machine.roles(firing: action).contains(actor.role) else {
             throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
         }
         if let expectedVersion, expectedVersion != version {

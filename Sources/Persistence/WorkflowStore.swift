@@ -160,7 +160,7 @@ public struct WorkflowStore: Sendable {
     func fire(_ engine: TransitionEngine, _ action: ApplicationAction, application id: UUID, actor: Actor, expectedVersion: Int?,
               reason: String, payload: [String: String]) async throws -> Fired {
         // Who may fire the action at all is answered before what its payload lacks.
-        guard actor.role == .system || Workflows.application.transitions.contains(where: { $0.action == action && $0.roles.contains(actor.role) }) else {
+        guard actor.role == .system || Workflows.application.roles(firing: action).contains(actor.role) else {
             throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
         }
         let visit = action == .scheduleVisit ? try Self.visitDetails(payload) : nil

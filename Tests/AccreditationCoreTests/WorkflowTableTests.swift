@@ -33,6 +33,13 @@ import Testing
         }
     }
 
+    @Test func rolesThatMayEverFireAnAction() {
+        #expect(Workflows.application.roles(firing: .withdraw) == [.practiceAdmin, .staff, .administrator])
+        #expect(Workflows.application.roles(firing: .accredit) == [.staff, .administrator])
+        #expect(Workflows.application.roles(firing: .expire) == [.system])
+        #expect(Workflows.evidence.roles(firing: .accept) == [.staff, .administrator, .surveyor])
+    }
+
     @Test func everyTableIsWellFormed() {
         check(Workflows.application)
         check(Workflows.evidence)

@@ -131,11 +131,6 @@ import Testing
         Workflows.application.transitions.first { $0.action == action && $0.from.contains { $0.rawValue == state } }?.roles ?? []
     }
 
-    /// Every role the table lets fire `action` from some state.
-    static func actionRoles<State, Action>(_ machine: StateMachine<State, Action>, _ action: Action) -> Set<Role> {
-        machine.transitions.filter { $0.action == action }.reduce(into: Set<Role>()) { $0.formUnion($1.roles) }
-    }
-
     static let practiceRoles: Set<Role> = [.practiceAdmin, .practiceContributor]
     static let staffRoles: Set<Role> = [.staff, .administrator]
 
@@ -310,17 +305,17 @@ import Testing
                     try await api.call(.post, base + "/evidence/\(document)/links", token: $0.token, json: ["indicators": [code]])
                 }
                 // Stale versions: a permitted role reaches the version check (409) and changes nothing.
-                add("fireEvidenceTransition", target.name, { onApplication(target, $0, roles: Self.actionRoles(Workflows.evidence, .accept)) }) {
+                add("fireEvidenceTransition", target.name, { onApplication(target, $0, roles: Workflows.evidence.roles(firing: .accept)) }) {
                     try await api.call(.post, base + "/evidence/\(document)/transitions", token: $0.token, json: ["action": "accept", "version": 99])
                 }
             }
             if let rfi {
-                add("fireRfiTransition", target.name, { onApplication(target, $0, roles: Self.actionRoles(Workflows.rfi, .close)) }) {
+                add("fireRfiTransition", target.name, { onApplication(target, $0, roles: Workflows.rfi.roles(firing: .close)) }) {
                     try await api.call(.post, base + "/rfis/\(rfi)/transitions", token: $0.token, json: ["action": "close", "version": 99])
                 }
             }
             if let item {
-                add("fireCorrectiveActionTransition", target.name, { onApplication(target, $0, roles: Self.actionRoles(Workflows.correctiveAction, .accept)) }) {
+                add("fireCorrectiveActionTransition", target.name, { onApplication(target, $0, roles: Workflows.correctiveAction.roles(firing: .accept)) }) {
                     try await api.call(.post, base + "/corrective-actions/\(item)/transitions", token: $0.token, json: ["action": "accept", "version": 99])
                 }
             }

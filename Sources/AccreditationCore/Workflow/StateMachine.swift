@@ -100,4 +100,10 @@ public struct StateMachine<State: WorkflowState, Action: WorkflowAction>: Sendab
     }
 
     public func action(named name: String) -> Action? { Action(rawValue: name) }
+
+    /// Every role that may fire `action` from some state: a role outside it is refused before anything
+    /// about versions, states or payloads is looked at.
+    public func roles(firing action: Action) -> Set<Role> {
+        transitions.filter { $0.action == action }.reduce(into: Set<Role>()) { $0.formUnion($1.roles) }
+    }
 }
