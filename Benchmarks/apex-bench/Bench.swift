@@ -15,6 +15,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds per transition run.") var seconds = 10
     @Option(help: "History events for the verify benchmark.") var events = 1_000_000
     @Option(help: "Worker counts.") var workers: [Int] = [1, 8, 32]
+    @Flag(help: "Run only the audit verify benchmark.") var verifyOnly = false
 
     func run() async throws {
         let logger: Logger = {
@@ -41,14 +42,16 @@ struct Bench: AsyncParsableCommand {
         try Self.pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o644)
 
-        print("| workers | apex transitions/s | pgbench same statements (tps) | ratio |")
-        print("|---|---|---|---|")
-        for count in workers {
-            let apex = try await transitions(workers: count, settings: login.asService, logger: logger)
-            let pgbench = try pgbenchTPS(workers: count, script: script, server: server)
-            print("| \(count) | \(Int(apex)) | \(Int(pgbench)) | \(String(format: "%.2f", apex / pgbench)) |")
+        if !verifyOnly {
+            print("| workers | apex transitions/s | pgbench same statements (tps) | ratio |")
+            print("|---|---|---|---|")
+            for count in workers {
+                let apex = try await transitions(workers: count, settings: login.asService, logger: logger)
+                let pgbench = try pgbenchTPS(workers: count, script: script, server: server)
+                print("| \(count) | \(Int(apex)) | \(Int(pgbench)) | \(String(format: "%.2f", apex / pgbench)) |")
+            }
+            print("")
         }
-        print("")
         try await verifyBenchmark(settings: login, folder: folder, logger: logger)
     }
 

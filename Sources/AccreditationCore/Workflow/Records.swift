@@ -60,19 +60,21 @@ public struct HistoryEvent: Sendable, Equatable {
     public static func hashInput(applicationID: UUID, seq: Int, occurredAtMicros: Int64, actorID: UUID?, actorRole: String,
                                  machine: String, subjectID: UUID, action: String, fromState: String?, toState: String,
                                  reason: String, payload: String, prevHash: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256 + reason.utf8.count + payload.utf8.count)
-        for field in [applicationID.uuidString, String(seq), String(occurredAtMicros), actorID?.uuidString, actorRole,
-                      machine, subjectID.uuidString, action, fromState, toState, reason, payload, prevHash] {
-            guard let field else {
-                bytes.append(0x7E) // "~": absent, distinct from every "<length>:<text>"
-                continue
-            }
-            bytes.append(contentsOf: String(field.utf8.count).utf8)
-            bytes.append(0x3A)
-            bytes.append(contentsOf: field.utf8)
-        }
-        return bytes
+        var input = HashInput()
+        input.uuid(applicationID.uuid)
+        input.integer(Int64(seq))
+        input.integer(occurredAtMicros)
+        if let actorID { input.uuid(actorID.uuid) } else { input.absent() }
+        input.text(actorRole.utf8)
+        input.text(machine.utf8)
+        input.uuid(subjectID.uuid)
+        input.text(action.utf8)
+        if let fromState { input.text(fromState.utf8) } else { input.absent() }
+        input.text(toState.utf8)
+        input.text(reason.utf8)
+        input.text(payload.utf8)
+        input.text(prevHash.utf8)
+        return input.bytes
     }
 
     /// The first event of every chain links to this.
@@ -134,5 +136,105 @@ public struct EvidenceMetadata: Sendable, Equatable {
         self.byteCount = byteCount
         self.mediaType = mediaType
         self.fileName = fileName
+    }
+}
+
+/// Writes an event's hash input field by field: each present field as `<byte length>:<UTF-8 text>`, an
+/// absent one as `~`. UUIDs are written as `UUID.uuidString` writes them (upper-case), numbers in decimal.
+/// Verification feeds it the stored bytes directly, so both sides share this one definition of the format.
+@frozen
+public struct HashInput: Sendable {
+    public var bytes: [UInt8]
+
+    @inlinable
+    public init(capacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Empties the input for the next event, keeping its storage.
+    @inlinable
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    @inlinable
+    public mutating func absent() { bytes.append(0x7E) }
+
+    @inlinable
+    public mutating func text<Bytes: Collection<UInt8>>(_ utf8: Bytes) {
+        prefix(length: utf8.count)
+        bytes.append(contentsOf: utf8)
+    }
+
+    @inlinable
+    public mutating func integer(_ value: Int64) {
+        // Formatted in a fixed buffer, then copied in once after its length prefix.
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { digits in
+            var rest = value.magnitude
+            var start = 24
+            repeat {
+                start -= 1
+                digits[start] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            if value < 0 {
+                start -= 1
+                digits[start] = 0x2D
+            }
+            prefix(length: 24 - start)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    /// A UUID's 16 bytes, in any contiguous form.
+    @inlinable
+    public mutating func uuid(_ value: uuid_t) {
+        withUnsafeBytes(of: value) { uuid(bytes: $0) }
+    }
+
+    @inlinable
+    public mutating func uuid(bytes raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 16, "a UUID has 16 bytes")
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { text in
+            text[0] = 0x33 // "36:"
+            text[1] = 0x36
+            text[2] = 0x3A
+            var out = 3
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[out] = 0x2D
+                    out += 1
+                }
+                let byte = raw[index]
+                text[out] = Self.upperHex(byte >> 4)
+                text[out + 1] = Self.upperHex(byte & 0x0F)
+                out += 2
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[0..<39]))
+        }
+    }
+
+    @inlinable
+    static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x37 + nibble
+    }
+
+    /// `<length>:`
+    @inlinable
+    mutating func prefix(length: Int) {
+        if length < 10 {
+            bytes.append(0x30 + UInt8(length))
+        } else {
+            var divisor = 10
+            while divisor * 10 <= length { divisor *= 10 }
+            var rest = length
+            while divisor > 0 {
+                bytes.append(0x30 + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        bytes.append(0x3A)
     }
 }
