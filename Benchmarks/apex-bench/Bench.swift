@@ -226,6 +226,16 @@ struct Bench: AsyncParsableCommand {
             return totalBytes
         }
         try sink.close()
+        if let repeats = ProcessInfo.processInfo.environment["BENCH_VERIFY_REPEATS"].flatMap(Int.init) {
+            // Repeated runs, for profiling (`perf record -p`) and for the spread between runs.
+            FileHandle.standardError.write(Data("verify: \(getpid())\n".utf8))
+            sleep(3)
+            for _ in 0..<repeats {
+                let started = ContinuousClock.now
+                _ = try await Database.withClient(settings, logger: logger) { try await HistoryChain(client: $0, logger: logger).verify() }
+                FileHandle.standardError.write(Data(String(format: "verify: %.3f s\n", Self.seconds(ContinuousClock.now - started)).utf8))
+            }
+        }
         let start = ContinuousClock.now
         let report = try await Database.withClient(settings, logger: logger) { client in
             try await HistoryChain(client: client, logger: logger).verify()

@@ -37,7 +37,8 @@ struct ChainSpan: Sendable, Equatable {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return PostgresQuery(unsafeSQL: """
             SELECT a.id, a.history_seq, a.history_hash,
-                   (SELECT string_agg(record_send(h), ''::bytea ORDER BY h.seq) FROM history_events h WHERE h.application_id = a.id)
+                   (SELECT string_agg(record, ''::bytea) FROM (
+                        SELECT record_send(h) AS record FROM history_events h WHERE h.application_id = a.id ORDER BY h.seq) chain)
             FROM applications a
             \(filter)
             """, binds: binds)
@@ -67,8 +68,8 @@ struct StoredHash: Equatable {
         self = withUnsafeMutableBytes(of: &hex) { text in
             digest.withUnsafeBytes { raw in
                 for (index, byte) in raw.enumerated() {
-                    text[2 * index] = Self.lowerHex[Int(byte >> 4)]
-                    text[2 * index + 1] = Self.lowerHex[Int(byte & 0x0F)]
+                    text[2 * index] = Self.lowerHex(byte >> 4)
+                    text[2 * index + 1] = Self.lowerHex(byte & 0x0F)
                 }
             }
             return StoredHash(UnsafeRawBufferPointer(text))!
@@ -76,7 +77,9 @@ struct StoredHash: Equatable {
     }
 
     static let genesis = StoredHash(HistoryEvent.genesisHash)!
-    private static let lowerHex: [UInt8] = Array("0123456789abcdef".utf8)
+    private static func lowerHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    }
 }
 
 /// Checks the chains of one span as PostgreSQL sends them: application after application, each chain's
@@ -147,7 +150,11 @@ struct ChainChecker {
             "follows #\(lastSeq): \(seq - lastSeq - 1) event(s) before it are missing"
         } else if StoredHash(prevHashText) != lastHash || lastHash == nil {
             "does not link to the event before it"
-        } else if hash != StoredHash(digest: SHA256.hash(data: input.bytes)) {
+        } else if hash != input.withUnsafeBytes({ bytes in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: bytes)
+            return StoredHash(digest: hasher.finalize())
+        }) {
             Self.changed
         } else {
             nil

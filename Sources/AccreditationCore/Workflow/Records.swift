@@ -65,15 +65,15 @@ public struct HistoryEvent: Sendable, Equatable {
         input.integer(Int64(seq))
         input.integer(occurredAtMicros)
         if let actorID { input.uuid(actorID.uuid) } else { input.absent() }
-        input.text(actorRole.utf8)
-        input.text(machine.utf8)
+        input.text(actorRole)
+        input.text(machine)
         input.uuid(subjectID.uuid)
-        input.text(action.utf8)
-        if let fromState { input.text(fromState.utf8) } else { input.absent() }
-        input.text(toState.utf8)
-        input.text(reason.utf8)
-        input.text(payload.utf8)
-        input.text(prevHash.utf8)
+        input.text(action)
+        if let fromState { input.text(fromState) } else { input.absent() }
+        input.text(toState)
+        input.text(reason)
+        input.text(payload)
+        input.text(prevHash)
         return input.bytes
     }
 
@@ -142,77 +142,103 @@ public struct EvidenceMetadata: Sendable, Equatable {
 /// Writes an event's hash input field by field: each present field as `<byte length>:<UTF-8 text>`, an
 /// absent one as `~`. UUIDs are written as `UUID.uuidString` writes them (upper-case), numbers in decimal.
 /// Verification feeds it the stored bytes directly, so both sides share this one definition of the format.
+/// It writes into storage it keeps between events, which verification reuses for a million of them.
 @frozen
 public struct HashInput: Sendable {
-    public var bytes: [UInt8]
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var count = 0
 
     @inlinable
     public init(capacity: Int = 512) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: capacity)
+    }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { Array(storage[..<count]) }
+
+    @inlinable
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
     }
 
     /// Empties the input for the next event, keeping its storage.
     @inlinable
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    public mutating func reset() { count = 0 }
 
     @inlinable
-    public mutating func absent() { bytes.append(0x7E) }
+    public mutating func absent() {
+        write(atMost: 1) { out in
+            out[0] = 0x7E
+            return 1
+        }
+    }
 
     @inlinable
-    public mutating func text<Bytes: Collection<UInt8>>(_ utf8: Bytes) {
-        prefix(length: utf8.count)
-        bytes.append(contentsOf: utf8)
+    public mutating func text(_ utf8: UnsafeRawBufferPointer) {
+        write(atMost: 21 + utf8.count) { out in
+            let at = Self.prefix(length: utf8.count, into: out)
+            if let source = utf8.baseAddress, !utf8.isEmpty {
+                (out.baseAddress! + at).copyMemory(from: source, byteCount: utf8.count)
+            }
+            return at + utf8.count
+        }
+    }
+
+    @inlinable
+    public mutating func text(_ string: String) {
+        var string = string
+        string.withUTF8 { text(UnsafeRawBufferPointer($0)) }
     }
 
     @inlinable
     public mutating func integer(_ value: Int64) {
-        // Formatted in a fixed buffer, then copied in once after its length prefix.
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { digits in
-            var rest = value.magnitude
-            var start = 24
-            repeat {
-                start -= 1
-                digits[start] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
+        write(atMost: 24) { out in
+            let digits = Self.decimalLength(value.magnitude) + (value < 0 ? 1 : 0)
+            var at = Self.prefix(length: digits, into: out)
             if value < 0 {
-                start -= 1
-                digits[start] = 0x2D
+                out[at] = 0x2D
+                at += 1
             }
-            prefix(length: 24 - start)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[start...]))
+            return Self.decimal(value.magnitude, into: out, at: at)
         }
     }
 
-    /// A UUID's 16 bytes, in any contiguous form.
     @inlinable
     public mutating func uuid(_ value: uuid_t) {
-        withUnsafeBytes(of: value) { uuid(bytes: $0) }
+        Swift.withUnsafeBytes(of: value) { uuid(bytes: $0) }
     }
 
+    /// A UUID's 16 bytes.
     @inlinable
     public mutating func uuid(bytes raw: UnsafeRawBufferPointer) {
         precondition(raw.count == 16, "a UUID has 16 bytes")
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { text in
-            text[0] = 0x33 // "36:"
-            text[1] = 0x36
-            text[2] = 0x3A
-            var out = 3
+        write(atMost: 39) { out in
+            out[0] = 0x33 // "36:"
+            out[1] = 0x36
+            out[2] = 0x3A
+            var at = 3
             for index in 0..<16 {
                 if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[out] = 0x2D
-                    out += 1
+                    out[at] = 0x2D
+                    at += 1
                 }
                 let byte = raw[index]
-                text[out] = Self.upperHex(byte >> 4)
-                text[out + 1] = Self.upperHex(byte & 0x0F)
-                out += 2
+                out[at] = Self.upperHex(byte >> 4)
+                out[at + 1] = Self.upperHex(byte & 0x0F)
+                at += 2
             }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[0..<39]))
+            return at
         }
+    }
+
+    /// Runs `body` on at least `maximum` free bytes after those written; it answers how many it wrote.
+    @inlinable
+    mutating func write(atMost maximum: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
+        if storage.count - count < maximum {
+            storage.append(contentsOf: repeatElement(0, count: max(maximum, storage.count)))
+        }
+        let start = count
+        count += storage.withUnsafeMutableBytes { body(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
     }
 
     @inlinable
@@ -220,21 +246,36 @@ public struct HashInput: Sendable {
         nibble < 10 ? 0x30 + nibble : 0x37 + nibble
     }
 
-    /// `<length>:`
     @inlinable
-    mutating func prefix(length: Int) {
-        if length < 10 {
-            bytes.append(0x30 + UInt8(length))
-        } else {
-            var divisor = 10
-            while divisor * 10 <= length { divisor *= 10 }
-            var rest = length
-            while divisor > 0 {
-                bytes.append(0x30 + UInt8(rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
+    static func decimalLength(_ value: UInt64) -> Int {
+        var length = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            length += 1
         }
-        bytes.append(0x3A)
+        return length
+    }
+
+    /// Writes `value` in decimal at `at`; answers the offset after it.
+    @inlinable
+    static func decimal(_ value: UInt64, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+        let end = at + decimalLength(value)
+        var rest = value
+        var index = end
+        repeat {
+            index -= 1
+            out[index] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        return end
+    }
+
+    /// `<length>:` at the start of `out`; answers the offset after it.
+    @inlinable
+    static func prefix(length: Int, into out: UnsafeMutableRawBufferPointer) -> Int {
+        let at = decimal(UInt64(length), into: out, at: 0)
+        out[at] = 0x3A
+        return at + 1
     }
 }
