@@ -16,6 +16,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "History events for the verify benchmark.") var events = 1_000_000
     @Option(help: "Worker counts.") var workers: [Int] = [1, 8, 32]
     @Flag(help: "Run only the audit verify benchmark.") var verifyOnly = false
+    @Option(help: "Measured runs of verify and of sha256sum (medians are compared).") var runs = 5
 
     func run() async throws {
         let logger: Logger = {
@@ -176,7 +177,7 @@ struct Bench: AsyncParsableCommand {
         let perApplication = 1000
         let chains = max(1, events / perApplication)
         let bytesFile = folder + "/hash-inputs.bin"
-        FileManager.default.createFile(atPath: bytesFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: bytesFile, contents: nil)
         let sink = try FileHandle(forWritingTo: URL(fileURLWithPath: bytesFile))
         let totalBytes = try await Database.withClient(settings, logger: logger) { client in
             var totalBytes = 0
@@ -226,34 +227,38 @@ struct Bench: AsyncParsableCommand {
             return totalBytes
         }
         try sink.close()
-        if let repeats = ProcessInfo.processInfo.environment["BENCH_VERIFY_REPEATS"].flatMap(Int.init) {
-            // Repeated runs, for profiling (`perf record -p`) and for the spread between runs.
-            FileHandle.standardError.write(Data("verify: \(getpid())\n".utf8))
-            sleep(3)
-            for _ in 0..<repeats {
-                let started = ContinuousClock.now
-                _ = try await Database.withClient(settings, logger: logger) { try await HistoryChain(client: $0, logger: logger).verify() }
-                FileHandle.standardError.write(Data(String(format: "verify: %.3f s\n", Self.seconds(ContinuousClock.now - started)).utf8))
+        // Alternating runs of each, after one unmeasured run of each to warm the caches; the medians are compared.
+        var verifyTimes: [Double] = [], shaTimes: [Double] = []
+        for run in 0...runs {
+            let start = ContinuousClock.now
+            let report = try await Database.withClient(settings, logger: logger) { client in
+                try await HistoryChain(client: client, logger: logger).verify()
             }
+            let verifySeconds = Self.seconds(ContinuousClock.now - start)
+            guard report.isIntact, report.events == chains * perApplication else { throw ValidationError("verify failed: \(report.breaks.prefix(3))") }
+            // Baseline: sha256sum over exactly the bytes verify hashes (read from a file in the page cache).
+            let shaSeconds = try Self.runTimed("/usr/bin/sha256sum", [bytesFile])
+            guard run > 0 else { continue }
+            verifyTimes.append(verifySeconds)
+            shaTimes.append(shaSeconds)
         }
-        let start = ContinuousClock.now
-        let report = try await Database.withClient(settings, logger: logger) { client in
-            try await HistoryChain(client: client, logger: logger).verify()
-        }
-        let verifySeconds = Self.seconds(ContinuousClock.now - start)
-        guard report.isIntact, report.events == chains * perApplication else { throw ValidationError("verify failed: \(report.breaks.prefix(3))") }
-
-        // Baseline: sha256sum over exactly the bytes verify hashes (read from a file in the page cache).
-        _ = try Self.runTimed("/usr/bin/sha256sum", [bytesFile])
-        let shaSeconds = try Self.runTimed("/usr/bin/sha256sum", [bytesFile])
+        let verifySeconds = Self.median(verifyTimes), shaSeconds = Self.median(shaTimes)
         let mib = Double(totalBytes) / 1_048_576
+        let events = chains * perApplication
         print("| measure | events | MiB hashed | seconds | MiB/s | events/s |")
         print("|---|---|---|---|---|---|")
         print(String(format: "| apex audit verify (read from PostgreSQL + per-event SHA-256) | %d | %.1f | %.2f | %.1f | %.0f |",
-                     report.events, mib, verifySeconds, mib / verifySeconds, Double(report.events) / verifySeconds))
+                     events, mib, verifySeconds, mib / verifySeconds, Double(events) / verifySeconds))
         print(String(format: "| sha256sum over the same bytes (one stream) | %d | %.1f | %.2f | %.1f | – |",
-                     report.events, mib, shaSeconds, mib / shaSeconds))
-        print(String(format: "\nratio apex verify / sha256sum: %.2f", shaSeconds / verifySeconds))
+                     events, mib, shaSeconds, mib / shaSeconds))
+        print(String(format: "\nMedians of %d runs each. apex verify: %.2f to %.2f s; sha256sum: %.2f to %.2f s.", runs,
+                     verifyTimes.min()!, verifyTimes.max()!, shaTimes.min()!, shaTimes.max()!))
+        print(String(format: "ratio apex verify / sha256sum (medians): %.2f", shaSeconds / verifySeconds))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -38,7 +38,9 @@ struct ChainSpan: Sendable, Equatable {
         return PostgresQuery(unsafeSQL: """
             SELECT a.id, a.history_seq, a.history_hash,
                    (SELECT string_agg(record, ''::bytea) FROM (
-                        SELECT record_send(h) AS record FROM history_events h WHERE h.application_id = a.id ORDER BY h.seq) chain)
+                        SELECT record_send(ROW(h.id, h.seq, h.occurred_at, h.actor_id, h.actor_role, h.machine, h.subject_id, h.action,
+                                               h.from_state, h.to_state, h.reason, h.payload, h.prev_hash, h.hash)) AS record
+                        FROM history_events h WHERE h.application_id = a.id ORDER BY h.seq) chain)
             FROM applications a
             \(filter)
             """, binds: binds)
@@ -92,6 +94,7 @@ struct ChainChecker {
 
     private(set) var report = HistoryChain.Report()
     private var input = HashInput()
+    private var applicationField = 0
 
     // The chain being read.
     private var application = UUID()
@@ -110,11 +113,14 @@ struct ChainChecker {
         lastHash = .genesis
         broken = false
         report.applications += 1
+        input.reset()
+        input.uuid(id.uuid)
+        applicationField = input.written
         if let events {
             try events.withUnsafeReadableBytes { records in
                 var offset = 0
                 while offset < records.count {
-                    var fields = try RecordFields(records, at: offset, count: 15)
+                    var fields = try RecordFields(records, at: offset, count: 14)
                     report.events += 1
                     if !broken { try check(id, &fields) }
                     offset = try fields.end()
@@ -127,10 +133,8 @@ struct ChainChecker {
     /// Checks one event: its place in the sequence, its link to the event before it, and its own hash.
     private mutating func check(_ applicationID: UUID, _ fields: inout RecordFields) throws {
         let id = try fields.int64(.int8)
-        let application = try fields.required(.uuid, size: 16)
         let seq = Int(try fields.int32(.int4))
-        input.reset()
-        input.uuid(bytes: application)
+        input.reset(keeping: applicationField) // the application's id, written once per chain
         input.integer(Int64(seq))
         input.integer(try fields.int64(.timestamptz) + Self.postgresEpochMicros)
         if let actor = try fields.optional(.uuid, size: 16) { input.uuid(bytes: actor) } else { input.absent() }

@@ -135,6 +135,60 @@ import Testing
         }
     }
 
+    @Test func everySplitOfTheChainsFindsTheSameBreaks() async throws {
+        try await WorkflowWorld.with { world in
+            var applications: [UUID] = []
+            for _ in 0..<7 {
+                let application = try await world.newApplication()
+                try await world.advance(application, to: .selfAssessment)
+                applications.append(application)
+            }
+            let (edited, relinked, rehashed, gapped, trimmed) = (applications[0], applications[1], applications[2], applications[3], applications[4])
+            let history = try await world.store.history(of:)
+            let (e, r, h, g, t) = (try await history(edited), try await history(relinked), try await history(rehashed),
+                                   try await history(gapped), try await history(trimmed))
+            try await TestDatabase.tamper(world, "UPDATE history_events SET payload = '{\"x\":1}' WHERE id = \(e[2].id)")
+            try await TestDatabase.tamper(world, "UPDATE history_events SET prev_hash = \(quote(e[1].hash)) WHERE id = \(r[2].id)")
+            try await TestDatabase.tamper(world, "UPDATE history_events SET hash = 'abc' WHERE id = \(h[1].id)")
+            try await TestDatabase.tamper(world, "DELETE FROM history_events WHERE id = \(g[1].id)")
+            try await TestDatabase.tamper(world, "DELETE FROM history_events WHERE id = \(t[t.count - 1].id)")
+
+            let chain = HistoryChain(client: world.client, logger: TestCluster.logger)
+            let whole = try await chain.verify(partitions: 1)
+            #expect(whole.applications == 7)
+            #expect(whole.breaks.count == 5)
+            let expected: [(UUID, Int64, String)] = [
+                (edited, e[2].id, "does not match its hash: the row was changed"),
+                (relinked, r[2].id, "does not link to the event before it"),
+                (rehashed, h[1].id, "does not match its hash: the row was changed"),
+                (gapped, g[2].id, "follows #1: 1 event(s) before it are missing"),
+                (trimmed, t[t.count - 2].id, "ends the chain at #\(t.count - 1), but the application records #\(t.count): the last 1 event(s) are missing"),
+            ]
+            for (application, event, problem) in expected {
+                #expect(whole.breaks.contains { $0.applicationID == application && $0.eventID == event && $0.problem == problem },
+                        "\(problem) at event \(event)")
+            }
+            for partitions in 2...8 {
+                #expect(try await chain.verify(partitions: partitions) == whole, "\(partitions) partitions")
+            }
+            for application in applications {
+                let alone = try await chain.verify(application: application)
+                #expect(alone.breaks == whole.breaks.filter { $0.applicationID == application })
+            }
+        }
+    }
+
+    @Test func aHistoryTableOfAnotherShapeIsReportedNotPassed() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.fire(.submit, application, by: world.admin)
+            try await TestDatabase.tamper(world, "ALTER TABLE history_events ALTER COLUMN reason TYPE varchar")
+            await #expect {
+                try await HistoryChain(client: world.client, logger: TestCluster.logger).verify()
+            } throws: { error in "\(error)".contains("history could not be read: unexpected value in field 11") }
+        }
+    }
+
     @Test func aMissingValueAndADashHashDifferently() async throws {
         try await WorkflowWorld.with { world in
             let application = try await world.newApplication()

@@ -161,9 +161,13 @@ public struct HashInput: Sendable {
         try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
     }
 
-    /// Empties the input for the next event, keeping its storage.
+    /// How many bytes are written.
+    public var written: Int { count }
+
+    /// Forgets what was written after the first `kept` bytes (all by default), keeping the storage:
+    /// events of one chain share their first field.
     @inlinable
-    public mutating func reset() { count = 0 }
+    public mutating func reset(keeping kept: Int = 0) { count = min(kept, count) }
 
     @inlinable
     public mutating func absent() {
@@ -249,10 +253,11 @@ public struct HashInput: Sendable {
     @inlinable
     static func decimalLength(_ value: UInt64) -> Int {
         var length = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
+        var bound: UInt64 = 10
+        while value >= bound {
             length += 1
+            if length == 20 { break }
+            bound &*= 10
         }
         return length
     }
