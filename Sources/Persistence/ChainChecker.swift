@@ -22,10 +22,13 @@ struct ChainSpan: Sendable, Equatable {
         return (0..<parts).map { ChainSpan(lower: $0 == 0 ? nil : bounds[$0 - 1], upper: $0 == parts - 1 ? nil : bounds[$0]) }
     }
 
-    /// Each application in the span, in no particular order, with the head it records and its whole chain
-    /// in order as one array of `history_events` rows (none when it has no events). A row per chain instead of a row per event
-    /// is what makes verification fast: the cost per row, on both sides, is far larger than per value.
-    /// It bounds a chain to PostgreSQL's 1 GB per value, about three million events.
+    /// Each application in the span (in no particular order) with the head it records and its whole chain
+    /// as one value: its events' binary records (`record_send`) concatenated in sequence order, or null
+    /// when it has none. The chain is aggregated from the `(application_id, seq)` index scan, in the
+    /// order that scan delivers, so nothing is sorted; should the order ever differ, the check reports a
+    /// break rather than passing anything. A row per chain instead of a row per event is what makes
+    /// verification fast: reading a row costs far more, on both sides, than reading a value. It bounds a
+    /// chain to PostgreSQL's 1 GB per value, about three million events.
     var query: PostgresQuery {
         var binds = PostgresBindings()
         var conditions: [String] = []
@@ -90,7 +93,6 @@ struct StoredHash: Equatable {
 struct ChainChecker {
     /// Binary timestamps count microseconds from 2000-01-01; the hash input counts them from 1970.
     static let postgresEpochMicros: Int64 = 946_684_800_000_000
-    static let changed = "does not match its hash: the row was changed"
 
     private(set) var report = HistoryChain.Report()
     private var input = HashInput()
@@ -104,7 +106,8 @@ struct ChainChecker {
     private var lastHash: StoredHash? = .genesis
     private var broken = false
 
-    /// One row of `ChainSpan.query`: an application's whole chain.
+    /// One row of `ChainSpan.query`: an application's whole chain. Its events are records of 14 fields,
+    /// the columns of `history_events` but the application id, which the chain's own id stands for.
     mutating func check(application id: UUID, headSeq: Int, headHash: String, events: ByteBuffer?) throws {
         application = id
         head = (headSeq, StoredHash(headHash))
@@ -154,12 +157,8 @@ struct ChainChecker {
             "follows #\(lastSeq): \(seq - lastSeq - 1) event(s) before it are missing"
         } else if StoredHash(prevHashText) != lastHash || lastHash == nil {
             "does not link to the event before it"
-        } else if hash != input.withUnsafeBytes({ bytes in
-            var hasher = SHA256()
-            hasher.update(bufferPointer: bytes)
-            return StoredHash(digest: hasher.finalize())
-        }) {
-            Self.changed
+        } else if hash != inputDigest() {
+            "does not match its hash: the row was changed"
         } else {
             nil
         }
@@ -170,6 +169,14 @@ struct ChainChecker {
         lastEventID = id
         lastSeq = seq
         lastHash = hash
+    }
+
+    private func inputDigest() -> StoredHash {
+        input.withUnsafeBytes { bytes in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: bytes)
+            return StoredHash(digest: hasher.finalize())
+        }
     }
 
     /// Compares the end of the chain just read with the head its application records, which is written

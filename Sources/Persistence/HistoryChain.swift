@@ -2,7 +2,6 @@ public import AccreditationCore
 public import Foundation
 public import Logging
 public import PostgresNIO
-import Crypto
 
 /// Reads and verifies the per-application hash chains of `history_events`.
 public struct HistoryChain: Sendable {
@@ -80,15 +79,6 @@ public struct HistoryChain: Sendable {
         total.breaks.sort { ($0.applicationID.uuidString, $0.seq) < ($1.applicationID.uuidString, $1.seq) }
         return total
     }
-
-    static func hash(_ event: HistoryEvent) -> String {
-        Encoding.sha256Hex(HistoryEvent.hashInput(
-            applicationID: event.applicationID, seq: event.seq, occurredAtMicros: event.occurredAtMicros, actorID: event.actorID,
-            actorRole: event.actorRole, machine: event.machine, subjectID: event.subjectID, action: event.action,
-            fromState: event.fromState, toState: event.toState, reason: event.reason, payload: event.payload, prevHash: event.prevHash
-        ))
-    }
-
 
     private func stream(application: UUID, _ body: (HistoryEvent) throws -> Void) async throws {
         let rows = try await client.query("""
