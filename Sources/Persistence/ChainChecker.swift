@@ -10,25 +10,25 @@ struct ChainSpan: Sendable, Equatable {
     var only: UUID?
     var lower: UUID?
     var upper: UUID?
+    var chunk = HistoryChain.defaultEventsPerRow
 
     /// `parts` spans with about as many applications each, covering every possible id between them.
-    static func split(client: PostgresClient, into parts: Int, logger: Logger) async throws -> [ChainSpan] {
+    static func split(client: PostgresClient, into parts: Int, chunk: Int, logger: Logger) async throws -> [ChainSpan] {
         var ids: [UUID] = []
         for try await id in try await client.query("SELECT id FROM applications ORDER BY id", logger: logger).decode(UUID.self) {
             ids.append(id)
         }
         let parts = max(1, min(parts, ids.count))
         let bounds = (1..<parts).map { ids[$0 * ids.count / parts] }
-        return (0..<parts).map { ChainSpan(lower: $0 == 0 ? nil : bounds[$0 - 1], upper: $0 == parts - 1 ? nil : bounds[$0]) }
+        return (0..<parts).map { ChainSpan(lower: $0 == 0 ? nil : bounds[$0 - 1], upper: $0 == parts - 1 ? nil : bounds[$0], chunk: chunk) }
     }
 
-    /// Each application in the span (in no particular order) with the head it records and its whole chain
-    /// as one value: its events' binary records (`record_send`) concatenated in sequence order, or null
-    /// when it has none. The chain is aggregated from the `(application_id, seq)` index scan, in the
-    /// order that scan delivers, so nothing is sorted; should the order ever differ, the check reports a
-    /// break rather than passing anything. A row per chain instead of a row per event is what makes
-    /// verification fast: reading a row costs far more, on both sides, than reading a value. It bounds a
-    /// chain to PostgreSQL's 1 GB per value, about three million events.
+
+    /// Each application in the span with the head it records, once per chunk of `chunk` sequence
+    /// numbers (from the lowest stored, or 1, to the highest stored, or its head), in order of application
+    /// and chunk. Each row's events are their binary records (`record_send`) concatenated in sequence
+    /// order, or null when the chunk has none. The order is sorted on the small rows first; the
+    /// chunks are aggregated afterwards, in that order.
     var query: PostgresQuery {
         var binds = PostgresBindings()
         var conditions: [String] = []
@@ -38,14 +38,41 @@ struct ChainSpan: Sendable, Equatable {
             conditions.append("a.id \(comparison) $\(binds.count)")
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let chunk = max(1, chunk)
         return PostgresQuery(unsafeSQL: """
-            SELECT a.id, a.history_seq, a.history_hash,
-                   (SELECT string_agg(record, ''::bytea) FROM (
-                        SELECT record_send(ROW(h.id, h.seq, h.occurred_at, h.actor_id, h.actor_role, h.machine, h.subject_id, h.action,
-                                               h.from_state, h.to_state, h.reason, h.payload, h.prev_hash, h.hash)) AS record
-                        FROM history_events h WHERE h.application_id = a.id ORDER BY h.seq) chain)
-            FROM applications a
-            \(filter)
+            SELECT c.id, c.history_seq, c.history_hash,
+                   (SELECT string_agg(record_send(ROW(h.id, h.seq, h.occurred_at, h.actor_id, h.actor_role, h.machine, h.subject_id,
+                                                      h.action, h.from_state, h.to_state, h.reason, h.payload, h.prev_hash, h.hash)),
+                                      ''::bytea ORDER BY h.seq)
+                    FROM history_events h
+                    WHERE h.application_id = c.id AND h.seq >= c.first AND h.seq < c.first + \(chunk))
+            FROM (
+                SELECT a.id, a.history_seq, a.history_hash, first
+                FROM applications a
+                CROSS JOIN LATERAL (
+                    SELECT least(1, min(seq)) AS low, greatest(a.history_seq, max(seq)) AS high
+                    FROM history_events WHERE application_id = a.id) stored
+                CROSS JOIN LATERAL generate_series(stored.low, greatest(stored.low, stored.high), \(chunk)) AS first
+                \(filter)
+                ORDER BY a.id, first
+            ) c
+            ORDER BY c.id, c.first
+            """, binds: binds)
+    }
+
+    /// Events whose application row is gone (or that name none), with their count, by application.
+    var orphans: PostgresQuery {
+        var binds = PostgresBindings()
+        var filter = ""
+        if let only {
+            binds.append(only)
+            filter = "AND h.application_id = $1"
+        }
+        return PostgresQuery(unsafeSQL: """
+            SELECT h.application_id, count(*)::int, min(h.id)
+            FROM history_events h
+            WHERE NOT EXISTS (SELECT 1 FROM applications a WHERE a.id = h.application_id) \(filter)
+            GROUP BY h.application_id
             """, binds: binds)
     }
 }
@@ -99,18 +126,43 @@ struct ChainChecker {
     private var applicationField = 0
 
     // The chain being read.
-    private var application = UUID()
+    private var application: UUID?
     private var head = (seq: 0, hash: StoredHash?.none)
     private var lastEventID: Int64 = 0
     private var lastSeq = 0
     private var lastHash: StoredHash? = .genesis
     private var broken = false
 
-    /// One row of `ChainSpan.query`: an application's whole chain. Its events are records of 14 fields,
-    /// the columns of `history_events` but the application id, which the chain's own id stands for.
+    /// One row of `ChainSpan.query`: a chunk of an application's chain, in order. Its events are records
+    /// of 14 fields, the columns of `history_events` but the application id, which the chain's own id
+    /// stands for.
     mutating func check(application id: UUID, headSeq: Int, headHash: String, events: ByteBuffer?) throws {
+        if id != application {
+            finishChain()
+            start(id, head: (headSeq, StoredHash(headHash)))
+        }
+        guard let events else { return }
+        try events.withUnsafeReadableBytes { records in
+            var offset = 0
+            while offset < records.count {
+                var fields = try RecordFields(records, at: offset, application: id)
+                report.events += 1
+                if !broken { try check(&fields) }
+                offset = try fields.end()
+            }
+        }
+    }
+
+    /// Ends the last chain and answers the report.
+    mutating func finish() -> HistoryChain.Report {
+        finishChain()
+        application = nil
+        return report
+    }
+
+    private mutating func start(_ id: UUID, head: (seq: Int, hash: StoredHash?)) {
         application = id
-        head = (headSeq, StoredHash(headHash))
+        self.head = head
         lastEventID = 0
         lastSeq = 0
         lastHash = .genesis
@@ -119,27 +171,17 @@ struct ChainChecker {
         input.reset()
         input.uuid(id.uuid)
         applicationField = input.written
-        if let events {
-            try events.withUnsafeReadableBytes { records in
-                var offset = 0
-                while offset < records.count {
-                    var fields = try RecordFields(records, at: offset, count: 14)
-                    report.events += 1
-                    if !broken { try check(id, &fields) }
-                    offset = try fields.end()
-                }
-            }
-        }
-        finishChain()
     }
 
     /// Checks one event: its place in the sequence, its link to the event before it, and its own hash.
-    private mutating func check(_ applicationID: UUID, _ fields: inout RecordFields) throws {
+    private mutating func check(_ fields: inout RecordFields) throws {
         let id = try fields.int64(.int8)
         let seq = Int(try fields.int32(.int4))
         input.reset(keeping: applicationField) // the application's id, written once per chain
         input.integer(Int64(seq))
-        input.integer(try fields.int64(.timestamptz) + Self.postgresEpochMicros)
+        // A time no event can have been written with (such as infinity) overflows here: the row was changed.
+        let (occurredAt, outOfRange) = try fields.int64(.timestamptz).addingReportingOverflow(Self.postgresEpochMicros)
+        input.integer(occurredAt)
         if let actor = try fields.optional(.uuid, size: 16) { input.uuid(bytes: actor) } else { input.absent() }
         input.text(try fields.required(.text)) // actor_role
         input.text(try fields.required(.text)) // machine
@@ -155,15 +197,15 @@ struct ChainChecker {
 
         let problem: String? = if seq != lastSeq + 1 {
             "follows #\(lastSeq): \(seq - lastSeq - 1) event(s) before it are missing"
-        } else if StoredHash(prevHashText) != lastHash || lastHash == nil {
+        } else if StoredHash(prevHashText) != lastHash {
             "does not link to the event before it"
-        } else if hash != inputDigest() {
+        } else if outOfRange || hash != inputDigest() {
             "does not match its hash: the row was changed"
         } else {
             nil
         }
         if let problem {
-            report.breaks.append(HistoryChain.Break(applicationID: applicationID, eventID: id, seq: seq, problem: problem))
+            report.breaks.append(HistoryChain.Break(applicationID: application ?? UUID(), eventID: id, seq: seq, problem: problem))
             broken = true
         }
         lastEventID = id
@@ -182,7 +224,7 @@ struct ChainChecker {
     /// Compares the end of the chain just read with the head its application records, which is written
     /// with every event: events deleted from the end of a chain, or a whole chain, show here.
     private mutating func finishChain() {
-        guard !broken else { return }
+        guard let application, !broken else { return }
         guard head.seq != lastSeq || head.hash != lastHash || head.hash == nil else { return }
         let missing = head.seq - lastSeq
         let problem = if lastSeq == 0 && missing > 0 {
@@ -197,51 +239,44 @@ struct ChainChecker {
 
 }
 
-/// Reads the fields of a record in PostgreSQL's binary format, in order: a field count, then per field its
-/// type, its length (-1 for null) and its bytes. Every type and size is checked.
+/// Reads the fields of one event's record in PostgreSQL's binary format, in order: a field count, then
+/// per field its type, its length (-1 for null) and its bytes. Every type and size is checked before
+/// anything is read.
 struct RecordFields {
+    /// The record's fields, in the order of `ChainSpan.query`.
+    static let columns = ["id", "seq", "occurred_at", "actor_id", "actor_role", "machine", "subject_id", "action", "from_state",
+                          "to_state", "reason", "payload", "prev_hash", "hash"]
+
     private let bytes: UnsafeRawBufferPointer
+    private let application: UUID
     private var offset: Int
     private var field = 0
-    private let count: Int
 
     /// The record that starts at `start` in `bytes`.
-    init(_ bytes: UnsafeRawBufferPointer, at start: Int, count: Int) throws {
+    init(_ bytes: UnsafeRawBufferPointer, at start: Int, application: UUID) throws {
         self.bytes = bytes
-        self.count = count
-        guard start + 4 <= bytes.count, Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: Int32.self))) == count else {
-            throw HistoryChain.UnexpectedRow(column: 0)
+        self.application = application
+        guard start + 4 <= bytes.count,
+              Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: Int32.self))) == Self.columns.count else {
+            throw HistoryChain.UnreadableHistory(application: application, column: nil)
         }
         offset = start + 4
     }
 
     /// Skips the fields not read yet and answers where the next record starts.
     mutating func end() throws -> Int {
-        while field < count {
-            let type = offset + 4 <= bytes.count ? UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) : 0
-            _ = try optional(PostgresDataType(type))
+        while field < Self.columns.count {
+            _ = try take(nil, size: nil)
         }
         return offset
     }
 
     mutating func optional(_ type: PostgresDataType, size: Int? = nil) throws -> UnsafeRawBufferPointer? {
-        defer { field += 1 }
-        guard field < count, offset + 8 <= bytes.count,
-              UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) == type.rawValue else {
-            throw HistoryChain.UnexpectedRow(column: field)
-        }
-        let length = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self)))
-        offset += 8
-        if length == -1 { return nil }
-        guard length >= 0, offset + length <= bytes.count, size == nil || size == length else {
-            throw HistoryChain.UnexpectedRow(column: field)
-        }
-        defer { offset += length }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        try take(type, size: size)
     }
 
     mutating func required(_ type: PostgresDataType, size: Int? = nil) throws -> UnsafeRawBufferPointer {
-        guard let bytes = try optional(type, size: size) else { throw HistoryChain.UnexpectedRow(column: field - 1) }
+        guard let bytes = try take(type, size: size) else { throw unreadable(field - 1) }
         return bytes
     }
 
@@ -252,12 +287,37 @@ struct RecordFields {
     mutating func int32(_ type: PostgresDataType) throws -> Int32 {
         Int32(bigEndian: try required(type, size: 4).loadUnaligned(as: Int32.self))
     }
+
+    /// The next field, checked to be of `type` (any when nil) and `size` bytes (any when nil).
+    private mutating func take(_ type: PostgresDataType?, size: Int?) throws -> UnsafeRawBufferPointer? {
+        defer { field += 1 }
+        guard field < Self.columns.count, offset + 8 <= bytes.count,
+              type.map({ UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) == $0.rawValue }) ?? true else {
+            throw unreadable(field)
+        }
+        let length = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self)))
+        offset += 8
+        if length == -1 { return nil }
+        guard length >= 0, offset + length <= bytes.count, size == nil || size == length else { throw unreadable(field) }
+        defer { offset += length }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+    }
+
+    private func unreadable(_ field: Int) -> HistoryChain.UnreadableHistory {
+        HistoryChain.UnreadableHistory(application: application, column: field < Self.columns.count ? Self.columns[field] : nil)
+    }
 }
 
 extension HistoryChain {
-    /// A history row in a shape verification does not expect: a schema it was not written for.
-    struct UnexpectedRow: Error, CustomStringConvertible {
-        let column: Int
-        var description: String { "history could not be read: unexpected value in field \(column + 1) (its type, size or a null)" }
+    /// History in a shape verification was not written for (a column of another type, a null where the
+    /// schema has none): the check stops rather than pass what it cannot read.
+    struct UnreadableHistory: Error, CustomStringConvertible {
+        let application: UUID
+        /// The column, when one is to blame; nil when the record itself has another shape.
+        let column: String?
+        var description: String {
+            "the history of application \(application) could not be read: "
+                + (column.map { "column \($0) has an unexpected type, size or null" } ?? "its events have an unexpected shape")
+        }
     }
 }

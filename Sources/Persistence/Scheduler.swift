@@ -1,5 +1,5 @@
-public import AccreditationCore
-public import Foundation
+import AccreditationCore
+import Foundation
 import Logging
 import PostgresNIO
 

@@ -257,6 +257,9 @@ struct TransitionEngine {
         }
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         let payloadText = payload.isEmpty ? "{}" : Self.canonicalJSON(payload)
+        guard reason.utf8.count + payloadText.utf8.count <= HistoryEvent.maximumTextBytes else {
+            throw WorkflowError.invalid("The reason and payload of one history event are limited to \(HistoryEvent.maximumTextBytes / 1024) KiB together.")
+        }
         let hash = Encoding.sha256Hex(HistoryEvent.hashInput(
             applicationID: applicationID, seq: seq, occurredAtMicros: micros, actorID: actor.id, actorRole: actor.role.rawValue,
             machine: machine, subjectID: subjectID, action: action, fromState: from, toState: to, reason: reason,

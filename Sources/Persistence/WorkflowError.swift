@@ -1,5 +1,5 @@
 public import AccreditationCore
-public import Foundation
+import Foundation
 
 /// Why a workflow operation did not happen. Nothing was written in any of these cases.
 public enum WorkflowError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -171,10 +171,57 @@ import Testing
             for partitions in 2...8 {
                 #expect(try await chain.verify(partitions: partitions) == whole, "\(partitions) partitions")
             }
+            // Chains read a few events per row: the links between rows are checked like any other.
+            for eventsPerRow in [1, 2, 3, 5] {
+                #expect(try await chain.verify(partitions: 3, eventsPerRow: eventsPerRow) == whole, "\(eventsPerRow) events per row")
+            }
             for application in applications {
                 let alone = try await chain.verify(application: application)
                 #expect(alone.breaks == whole.breaks.filter { $0.applicationID == application })
             }
+        }
+    }
+
+    @Test func eventsWhoseApplicationWasRemovedAreReported() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .submitted)
+            let events = try await world.store.history(of: application)
+            // Foreign keys are not enforced in this replication role, so the application row can go.
+            try await TestDatabase.tamper(world, "DELETE FROM applications WHERE id = '\(application)'")
+            let chain = HistoryChain(client: world.client, logger: TestCluster.logger)
+            let expected = [HistoryChain.Break(applicationID: application, eventID: events[0].id, seq: 0,
+                                               problem: "has \(events.count) event(s), but the application itself is missing")]
+            let all = try await chain.verify()
+            #expect(all.breaks == expected && all.events == events.count)
+            #expect(try await chain.verify(application: application).breaks == expected)
+        }
+    }
+
+    @Test func aTimeNoEventCanHaveIsAChangedRowNotACrash() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let created = try #require(try await world.store.history(of: application).first)
+            for time in ["infinity", "-infinity", "294270-01-01", "1899-12-31 23:59:59.999999+00"] {
+                try await TestDatabase.tamper(world, "UPDATE history_events SET occurred_at = '\(time)' WHERE id = \(created.id)")
+                let report = try await HistoryChain(client: world.client, logger: TestCluster.logger).verify(application: application)
+                #expect(report.breaks.map(\.problem) == ["does not match its hash: the row was changed"], "\(time)")
+            }
+        }
+    }
+
+    @Test func anEventsTextIsBoundedSoEveryChainStaysReadable() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            let version = try await world.version(application)
+            let events = try await world.store.history(of: application).count
+            // 40,000 characters of two bytes each: within a character count of 64 Ki, beyond 64 KiB.
+            await #expect(throws: WorkflowError.invalid("The reason and payload of one history event are limited to 64 KiB together.")) {
+                try await world.store.fire(.submit, application: application, actor: world.admin, expectedVersion: version,
+                                           reason: String(repeating: "é", count: 40_000))
+            }
+            #expect(try await world.store.history(of: application).count == events)
+            #expect(try await world.state(application) == "draft")
         }
     }
 
@@ -185,7 +232,9 @@ import Testing
             try await TestDatabase.tamper(world, "ALTER TABLE history_events ALTER COLUMN reason TYPE varchar")
             await #expect {
                 try await HistoryChain(client: world.client, logger: TestCluster.logger).verify()
-            } throws: { error in "\(error)".contains("history could not be read: unexpected value in field 11") }
+            } throws: { error in
+                "\(error)" == "the history of application \(application) could not be read: column reason has an unexpected type, size or null"
+            }
         }
     }
 

@@ -77,6 +77,10 @@ public struct HistoryEvent: Sendable, Equatable {
         return input.bytes
     }
 
+    /// The most UTF-8 bytes an event's reason and payload may hold together. It keeps every event, and
+    /// so every chunk of a chain that verification reads at once, of a bounded size.
+    public static let maximumTextBytes = 64 * 1024
+
     /// The first event of every chain links to this.
     public static let genesisHash = String(repeating: "0", count: 64)
 }
