@@ -18,6 +18,11 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Run only the audit verify benchmark.") var verifyOnly = false
     @Option(help: "Measured runs of verify and of sha256sum (medians are compared).") var runs = 5
 
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1.") }
+        guard events >= 1000 else { throw ValidationError("--events must be at least 1000 (chains of 1000 events).") }
+    }
+
     func run() async throws {
         let logger: Logger = {
             var logger = Logger(label: "apex.bench")

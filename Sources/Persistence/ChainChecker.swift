@@ -60,19 +60,37 @@ struct ChainSpan: Sendable, Equatable {
             """, binds: binds)
     }
 
-    /// Events whose application row is gone (or that name none), with their count, by application.
+    /// Events whose application row is gone (or that name none): their count and first event, by
+    /// application. The distinct application ids of the history are walked through its index, one probe
+    /// per application, rather than by reading every event again.
     var orphans: PostgresQuery {
         var binds = PostgresBindings()
-        var filter = ""
+        var ids = """
+            WITH RECURSIVE ids(id) AS (
+                (SELECT application_id FROM history_events WHERE application_id IS NOT NULL ORDER BY application_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT h.application_id FROM history_events h WHERE h.application_id > ids.id ORDER BY h.application_id LIMIT 1)
+                FROM ids WHERE ids.id IS NOT NULL
+            )
+            SELECT id FROM ids
+            """
+        var unnamed = """
+            UNION ALL
+            SELECT NULL, count(*)::int, min(id) FROM history_events WHERE application_id IS NULL HAVING count(*) > 0
+            """
         if let only {
             binds.append(only)
-            filter = "AND h.application_id = $1"
+            ids = "SELECT $1::uuid AS id"
+            unnamed = ""
         }
         return PostgresQuery(unsafeSQL: """
-            SELECT h.application_id, count(*)::int, min(h.id)
-            FROM history_events h
-            WHERE NOT EXISTS (SELECT 1 FROM applications a WHERE a.id = h.application_id) \(filter)
-            GROUP BY h.application_id
+            SELECT o.id,
+                   (SELECT count(*)::int FROM history_events h WHERE h.application_id = o.id),
+                   (SELECT min(h.id) FROM history_events h WHERE h.application_id = o.id)
+            FROM (\(ids)) o
+            WHERE o.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.id = o.id)
+              AND EXISTS (SELECT 1 FROM history_events h WHERE h.application_id = o.id)
+            \(unnamed)
             """, binds: binds)
     }
 }

@@ -195,6 +195,16 @@ import Testing
             let all = try await chain.verify()
             #expect(all.breaks == expected && all.events == events.count)
             #expect(try await chain.verify(application: application).breaks == expected)
+
+            // An event that names no application at all.
+            let other = try await world.newApplication()
+            let first = try #require(try await world.store.history(of: other).first)
+            try await TestDatabase.tamper(world, "ALTER TABLE history_events ALTER COLUMN application_id DROP NOT NULL")
+            try await TestDatabase.tamper(world, "UPDATE history_events SET application_id = NULL WHERE id = \(first.id)")
+            let unnamed = try await chain.verify()
+            #expect(unnamed.breaks.contains(.init(applicationID: UUID(uuidString: "00000000-0000-0000-0000-000000000000")!, eventID: first.id,
+                                                  seq: 0, problem: "has 1 event(s) that name no application")))
+            #expect(unnamed.breaks.contains { $0.applicationID == other }, "its own chain now misses its first event")
         }
     }
 
