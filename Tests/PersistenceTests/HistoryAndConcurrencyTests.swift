@@ -220,6 +220,19 @@ import Testing
         }
     }
 
+    @Test func aSequenceNumberAtTheTopOfItsRangeIsReportedNotAnError() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .submitted)
+            let last = try #require(try await world.store.history(of: application).last)
+            try await TestDatabase.tamper(world, "UPDATE history_events SET seq = 2147483647 WHERE id = \(last.id)")
+            // Pieces of 2^30 sequence numbers: the last piece ends past the largest integer.
+            let report = try await HistoryChain(client: world.client, logger: TestCluster.logger)
+                .verify(application: application, eventsPerRow: 1 << 30)
+            #expect(report.breaks.map(\.problem) == ["follows #\(last.seq - 1): \(2147483647 - last.seq) event(s) before it are missing"])
+        }
+    }
+
     @Test func anEventsTextIsBoundedSoEveryChainStaysReadable() async throws {
         try await WorkflowWorld.with { world in
             let application = try await world.newApplication()
