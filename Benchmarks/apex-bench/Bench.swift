@@ -20,7 +20,6 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1.") }
-        guard events >= 1000 else { throw ValidationError("--events must be at least 1000 (chains of 1000 events).") }
     }
 
     func run() async throws {

@@ -23,7 +23,6 @@ struct ChainSpan: Sendable, Equatable {
         return (0..<parts).map { ChainSpan(lower: $0 == 0 ? nil : bounds[$0 - 1], upper: $0 == parts - 1 ? nil : bounds[$0], chunk: chunk) }
     }
 
-
     /// Each application in the span with the head it records, once per chunk of `chunk` sequence
     /// numbers (from the lowest stored, or 1, to the highest stored, or its head), in order of application
     /// and chunk. Each row's events are their binary records (`record_send`) concatenated in sequence
@@ -143,7 +142,7 @@ struct ChainChecker {
     /// Binary timestamps count microseconds from 2000-01-01; the hash input counts them from 1970.
     static let postgresEpochMicros: Int64 = 946_684_800_000_000
 
-    private(set) var report = HistoryChain.Report()
+    private var report = HistoryChain.Report()
     private var input = HashInput()
     private var applicationField = 0
 
@@ -227,7 +226,7 @@ struct ChainChecker {
             nil
         }
         if let problem {
-            report.breaks.append(HistoryChain.Break(applicationID: application ?? UUID(), eventID: id, seq: seq, problem: problem))
+            report.breaks.append(HistoryChain.Break(applicationID: application ?? HistoryChain.noApplication, eventID: id, seq: seq, problem: problem))
             broken = true
         }
         lastEventID = id

@@ -88,3 +88,16 @@ public enum Database {
         return String(describing: error)
     }
 }
+
+extension PostgresClient {
+    /// One transaction, like `withTransaction`, except that an error thrown inside comes out as itself,
+    /// not wrapped: the transaction was rolled back, and callers report (or map) the cause.
+    func transaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let cause = error.closureError, error.beginError == nil, error.rollbackError == nil { throw cause }
+            throw error
+        }
+    }
+}

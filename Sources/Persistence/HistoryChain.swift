@@ -79,22 +79,20 @@ public struct HistoryChain: Sendable {
     }
 
     private func check(_ span: ChainSpan) async throws -> Report {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                // One long read: compiling it to machine code costs more than it saves.
-                _ = try await connection.query("SET LOCAL jit = off", logger: logger)
-                var checker = ChainChecker()
-                for try await (id, headSeq, headHash, events) in try await connection.query(span.query, logger: logger)
-                    .decode((UUID, Int, String, ByteBuffer?).self) {
-                    try checker.check(application: id, headSeq: headSeq, headHash: headHash, events: events)
-                }
-                return checker.finish()
+        try await client.transaction(logger: logger) { connection in
+            // One long read: compiling it to machine code costs more than it saves.
+            _ = try await connection.query("SET LOCAL jit = off", logger: logger)
+            var checker = ChainChecker()
+            for try await (id, headSeq, headHash, events) in try await connection.query(span.query, logger: logger)
+                .decode((UUID, Int, String, ByteBuffer?).self) {
+                try checker.check(application: id, headSeq: headSeq, headHash: headHash, events: events)
             }
-        } catch let error as PostgresTransactionError {
-            if let cause = error.closureError, error.beginError == nil, error.rollbackError == nil { throw cause }
-            throw error
+            return checker.finish()
         }
     }
+
+    /// Where events that name no application are reported.
+    static let noApplication = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
 
     /// Events whose application row was removed are reported, not skipped.
     private func orphans(_ span: ChainSpan) async throws -> Report {
@@ -102,7 +100,7 @@ public struct HistoryChain: Sendable {
         for try await (application, count, firstEvent) in try await client.query(span.orphans, logger: logger).decode((UUID?, Int, Int64).self) {
             report.applications += 1
             report.events += count
-            report.breaks.append(Break(applicationID: application ?? UUID(uuidString: "00000000-0000-0000-0000-000000000000")!, eventID: firstEvent, seq: 0, problem: application == nil
+            report.breaks.append(Break(applicationID: application ?? Self.noApplication, eventID: firstEvent, seq: 0, problem: application == nil
                 ? "has \(count) event(s) that name no application"
                 : "has \(count) event(s), but the application itself is missing"))
         }

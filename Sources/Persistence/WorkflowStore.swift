@@ -21,13 +21,8 @@ public struct WorkflowStore: Sendable {
     /// One transaction with a transition engine on its connection.
     /// A refusal inside the transaction comes out as itself, not wrapped: the transaction was rolled back.
     func transaction<T: Sendable>(_ body: (TransitionEngine) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(TransitionEngine(connection: connection, logger: logger, clock: clock, settings: settings))
-            }
-        } catch let error as PostgresTransactionError {
-            if let cause = error.closureError, error.beginError == nil, error.rollbackError == nil { throw cause }
-            throw error
+        try await client.transaction(logger: logger) { connection in
+            try await body(TransitionEngine(connection: connection, logger: logger, clock: clock, settings: settings))
         }
     }
 
