@@ -100,6 +100,13 @@ struct TransitionEngine {
         guard let state = State(rawValue: stateName) else {
             throw WorkflowError.invalid("Stored state '\(stateName)' is not a \(machine.name) state.")
         }
+        // A record changes only while its application is open (the machine's table says when).
+        if machine.applicationStates != nil {
+            guard let applicationState = ApplicationState(rawValue: application.state) else {
+                throw WorkflowError.invalid("Stored state '\(application.state)' is not an application state.")
+            }
+            if let refusal = machine.checkApplication(applicationState, action: action) { throw WorkflowError.refused(refusal) }
+        }
         var facts = try await gatherFacts(for: machine.guards(from: state, action: action), application: application, actor: actor)
         try await extraFacts(&facts)
         let transition: Transition<State, Action>
@@ -291,6 +298,14 @@ struct TransitionEngine {
         _ = try await connection.query("""
             INSERT INTO timers (application_id, machine, subject_id, action, due_at)
             VALUES (\(applicationID), \(machine), \(subjectID), \(action), \(due))
+            """, logger: logger)
+    }
+
+    /// Cancels every pending timer of an application (its records' deadlines and reminders too), when it closes.
+    func cancelTimers(applicationID: UUID) async throws {
+        _ = try await connection.query("""
+            UPDATE timers SET fired_at = \(now), outcome = 'cancelled'
+            WHERE id IN (SELECT id FROM timers WHERE application_id = \(applicationID) AND fired_at IS NULL FOR UPDATE SKIP LOCKED)
             """, logger: logger)
     }
 

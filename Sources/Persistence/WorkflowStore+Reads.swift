@@ -45,10 +45,10 @@ public struct ApplicationFilter: Sendable, Equatable {
     public var practiceID: UUID?
     public var pathway: String?
     /// Accredited terms ending on or before this date (YYYY-MM-DD).
-    public var termEndsBy: String?
+    public var termEndsBy: CalendarDate?
     public var practiceName: String?
 
-    public init(state: String? = nil, practiceID: UUID? = nil, pathway: String? = nil, termEndsBy: String? = nil, practiceName: String? = nil) {
+    public init(state: String? = nil, practiceID: UUID? = nil, pathway: String? = nil, termEndsBy: CalendarDate? = nil, practiceName: String? = nil) {
         self.state = state
         self.practiceID = practiceID
         self.pathway = pathway
@@ -234,7 +234,7 @@ extension WorkflowStore {
               AND (\(filter.state)::text IS NULL OR a.state = \(filter.state))
               AND (\(filter.practiceID)::uuid IS NULL OR a.practice_id = \(filter.practiceID))
               AND (\(filter.pathway)::text IS NULL OR a.pathway = \(filter.pathway))
-              AND (\(filter.termEndsBy)::date IS NULL OR a.term_end <= \(filter.termEndsBy)::date)
+              AND (\(filter.termEndsBy?.description)::date IS NULL OR a.term_end <= \(filter.termEndsBy?.description)::date)
               AND (\(pattern)::text IS NULL OR lower(p.legal_name) LIKE \(pattern))
               AND (\(cursor?.0)::timestamptz IS NULL OR (a.created_at, a.id) < (\(cursor?.0), \(cursor?.1)))
             ORDER BY a.created_at DESC, a.id DESC LIMIT \(limit)
@@ -365,12 +365,18 @@ extension WorkflowStore {
         return result
     }
 
-    /// RFIs of an application, or (with `overdueOnly` and no application) every overdue one.
+    /// The open application states as stored text, for reports that leave closed applications out.
+    static let openApplicationStates = Workflows.openApplicationStates.map(\.rawValue).sorted()
+
+    /// RFIs of an application, or (with `overdueOnly` and no application) every overdue one of an open
+    /// application (a closed application's records are history, not work).
     public func rfis(application: UUID?, overdueOnly: Bool = false) async throws -> [RFIView] {
         var result: [RFIView] = []
         for try await (id, applicationID, code, question, answer, state, version, due) in try await client.query("""
-            SELECT id, application_id, indicator_code, question, answer, state, version, due_at FROM rfis
-            WHERE (\(application)::uuid IS NULL OR application_id = \(application)) AND (NOT \(overdueOnly) OR state = 'overdue')
+            SELECT id, application_id, indicator_code, question, answer, state, version, due_at FROM rfis r
+            WHERE (\(application)::uuid IS NULL OR application_id = \(application))
+              AND (NOT \(overdueOnly) OR (state = 'overdue'
+                   AND (SELECT a.state FROM applications a WHERE a.id = r.application_id) = ANY(\(Self.openApplicationStates))))
             ORDER BY due_at, id
             """, logger: logger).decode((UUID, UUID, String?, String, String?, String, Int, Date).self) {
             result.append(RFIView(id: id, applicationID: applicationID, indicator: code, question: question, answer: answer,
@@ -382,8 +388,10 @@ extension WorkflowStore {
     public func correctiveActionViews(application: UUID?, overdueOnly: Bool = false) async throws -> [CorrectiveActionView] {
         var result: [CorrectiveActionView] = []
         for try await (id, applicationID, code, description, response, state, version, due) in try await client.query("""
-            SELECT id, application_id, indicator_code, description, response, state, version, due_at FROM corrective_actions
-            WHERE (\(application)::uuid IS NULL OR application_id = \(application)) AND (NOT \(overdueOnly) OR state = 'overdue')
+            SELECT id, application_id, indicator_code, description, response, state, version, due_at FROM corrective_actions r
+            WHERE (\(application)::uuid IS NULL OR application_id = \(application))
+              AND (NOT \(overdueOnly) OR (state = 'overdue'
+                   AND (SELECT a.state FROM applications a WHERE a.id = r.application_id) = ANY(\(Self.openApplicationStates))))
             ORDER BY due_at, indicator_code, id
             """, logger: logger).decode((UUID, UUID, String, String, String?, String, Int, Date).self) {
             result.append(CorrectiveActionView(id: id, applicationID: applicationID, indicator: code, description: description,

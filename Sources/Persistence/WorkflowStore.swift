@@ -168,7 +168,7 @@ public struct WorkflowStore: Sendable {
         )
         if let visit {
             _ = try await engine.connection.query("""
-                INSERT INTO visits (application_id, mode, visit_date) VALUES (\(id), \(visit.mode.rawValue), \(visit.date)::date)
+                INSERT INTO visits (application_id, mode, visit_date) VALUES (\(id), \(visit.mode.rawValue), \(visit.date.description)::date)
                 ON CONFLICT (application_id) DO UPDATE SET mode = excluded.mode, visit_date = excluded.visit_date
                 """, logger: logger)
         }
@@ -179,22 +179,14 @@ public struct WorkflowStore: Sendable {
         return fired
     }
 
-    static func visitDetails(_ payload: [String: String]) throws -> (mode: VisitMode, date: String) {
+    static func visitDetails(_ payload: [String: String]) throws -> (mode: VisitMode, date: CalendarDate) {
         guard let mode = payload["mode"].flatMap(VisitMode.init(rawValue:)) else {
             throw WorkflowError.invalid("'schedule-visit' needs mode: on-site or virtual.")
         }
-        guard let date = payload["date"], isCalendarDate(date) else {
+        guard let text = payload["date"], let date = CalendarDate(text) else {
             throw WorkflowError.invalid("'schedule-visit' needs date: a calendar date, YYYY-MM-DD.")
         }
         return (mode, date)
-    }
-
-    public static func isCalendarDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        let components = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: year, month: month, day: day)
-        return components.isValidDate
     }
 
     /// Determinations, appeals and change notices are records as well as transitions.
@@ -242,17 +234,19 @@ public struct WorkflowStore: Sendable {
         case .closeSelfAssessmentWindow:
             try await engine.cancelTimers(subjectID: application.id, action: ApplicationAction.lapseSelfAssessment.rawValue)
         case .startTerm:
-            let end = Calendar(identifier: .gregorian).date(byAdding: .year, value: application.termYears, to: now)!
+            guard let term = TermPlan(decidedAt: now, years: application.termYears, reminderDays: settings.expiryReminderDays) else {
+                throw WorkflowError.invalid("A \(application.termYears)-year term from \(CalendarDate(utcDayOf: now)) would end after year 9999.")
+            }
             _ = try await engine.connection.query("""
-                UPDATE applications SET term_start = (\(now) AT TIME ZONE 'UTC')::date, term_end = (\(end) AT TIME ZONE 'UTC')::date
+                UPDATE applications SET term_start = \(term.start.description)::date, term_end = \(term.end.description)::date
                 WHERE id = \(application.id)
                 """, logger: logger)
-            for days in settings.expiryReminderDays {
+            for due in term.reminders {
                 try await engine.addTimer(applicationID: application.id, machine: machine, subjectID: application.id,
-                                          action: ApplicationAction.remindExpiry.rawValue, due: end.addingTimeInterval(-Double(days) * day))
+                                          action: ApplicationAction.remindExpiry.rawValue, due: due)
             }
             try await engine.addTimer(applicationID: application.id, machine: machine, subjectID: application.id,
-                                      action: ApplicationAction.expire.rawValue, due: end)
+                                      action: ApplicationAction.expire.rawValue, due: term.expiresAt)
         case .openAppealWindow:
             // A window from an earlier denial (before an appeal sent it back to committee) is over.
             try await engine.cancelTimers(subjectID: application.id, action: ApplicationAction.closeAppealWindow.rawValue)
@@ -297,6 +291,8 @@ public struct WorkflowStore: Sendable {
                                                    pathway: Pathway(rawValue: pathway) ?? .rptStandalone, termYears: application.termYears,
                                                    actor: actor, previous: application.id)
             logger.info("Opened a reaccreditation cycle", metadata: ["previous": "\(application.id)", "next": "\(next)"])
+        case .closeRecords:
+            try await engine.cancelTimers(applicationID: application.id)
         case .completeAssignments:
             var accepted: [(UUID, Int)] = []
             for try await row in try await engine.connection.query(

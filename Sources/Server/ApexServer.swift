@@ -38,16 +38,17 @@ public enum ApexServer {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: DeadlineMiddleware(limit: configuration.requestDeadline))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
         router.add(middleware: NulCharacterMiddleware())
         let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
         let sessions = SessionCache(accounts: accounts, lifetime: configuration.sessionCacheSeconds)
         router.add(middleware: AuthMiddleware(sessions: sessions))
-        HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
+        let applicationCache = ApplicationCache(heartbeat: configuration.listenerHeartbeat)
+        HealthController(client: client, migrator: migrator, cache: applicationCache).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
         let workflow = WorkflowStore(client: client, logger: logger, clock: clock, settings: configuration.workflow)
         let storage = try FileSystemEvidenceStorage(root: configuration.evidenceRoot)
-        let applicationCache = ApplicationCache()
         router.add(middleware: ApplicationWriteMiddleware(cache: applicationCache))
         router.add(middleware: CachedApplicationReadMiddleware(cache: applicationCache))
         let api = APIHandler(catalog: CatalogStore(client: client, logger: logger), accounts: accounts, sessions: sessions,
@@ -57,13 +58,10 @@ public enum ApexServer {
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
                                  middlewares: [ETagHeaderMiddleware()])
 
-        var services: [any Service] = [client, ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)]
-        if let interval = configuration.timerInterval {
-            services.append(TimerService(store: workflow, storage: storage, interval: interval, logger: logger))
-        }
+        let services: [any Service] = [client, ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)]
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorProblemHandler(), ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "apex"),
             services: services,
             onServerRunning: { channel in
@@ -162,8 +160,19 @@ public enum ApexServer {
         // The service works as `apex_service`, which may only append to the history.
         let client = PostgresClient(configuration: settings.asService.clientConfiguration, backgroundLogger: logger)
         let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
+        // Services stop in reverse order: the scheduler first (no timer starts during shutdown), then the
+        // HTTP server drains, then the listener and the pool. Shutdown is bounded: requests still running
+        // after the grace period are cancelled, and a process that cannot cancel stops anyway.
+        var services: [any Service] = [app]
+        if let interval = configuration.timerInterval {
+            services.append(TimerService(store: WorkflowStore(client: client, logger: logger, settings: configuration.workflow),
+                                         storage: try FileSystemEvidenceStorage(root: configuration.evidenceRoot), interval: interval, logger: logger))
+        }
+        var group = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        group.maximumCancellationDuration = configuration.shutdownCancellationLimit
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await ServiceGroup(configuration: group).run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw ServerStartError.portInUse(host: configuration.host, port: configuration.port)
         } catch let error as IOError {

@@ -8,10 +8,21 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
+/// How often the change listener proves it still hears PostgreSQL, and how old the newest proof may be
+/// before the cache is bypassed and readiness answers 503.
+public struct ListenerHeartbeat: Sendable, Equatable {
+    public var interval: Duration = .seconds(1)
+    public var staleAfter: Duration = .seconds(4)
+    public init() {}
+}
+
 /// Applications as a GET shows them, kept in memory while this apex hears every change from PostgreSQL.
 /// Correctness comes first:
-/// - The cache works only while the listener is connected; when the connection drops it is emptied
-///   and bypassed until listening again.
+/// - The cache works only while the listener is connected and provably hearing: the listener sends
+///   itself a heartbeat notification every `heartbeat.interval` through another connection, and the
+///   cache is trusted only while the newest heartbeat heard was sent within `heartbeat.staleAfter`. A
+///   listener that stops hearing (its backend frozen, a proxy holding the socket open) empties the cache
+///   and bypasses it until a fresh heartbeat arrives, and readiness answers 503 meanwhile.
 /// - A change is announced after it commits (`apex_application`, migration 0007), and the copy is
 ///   forgotten when the announcement arrives. A write through this apex also forgets its copy before
 ///   answering, so a client reads its own writes.
@@ -28,26 +39,61 @@ final class ApplicationCache: Sendable {
 
     private struct State {
         var listening = false
+        /// When the newest heartbeat heard was sent (not when it arrived: a backlog of old ones proves nothing).
+        var heardHeartbeatSentAt: ContinuousClock.Instant?
         /// Counts every change heard; a read remembers the count it started at.
         var changes: UInt64 = 0
         var entries: [UUID: Stored] = [:]
+
+        /// Trusted now; when trust has just lapsed, forgets everything so nothing stale outlives it.
+        mutating func trusted(now: ContinuousClock.Instant, staleAfter: Duration) -> Bool {
+            guard listening else { return false }
+            if let sent = heardHeartbeatSentAt, now - sent <= staleAfter { return true }
+            if heardHeartbeatSentAt != nil || !entries.isEmpty {
+                heardHeartbeatSentAt = nil
+                changes &+= 1
+                entries.removeAll()
+            }
+            return false
+        }
     }
+
+    typealias Heartbeat = ListenerHeartbeat
 
     private let state = Mutex(State())
     let capacity = 10_000
+    let heartbeat: Heartbeat
+
+    init(heartbeat: Heartbeat = .init()) { self.heartbeat = heartbeat }
+
+    /// True while the listener is connected and has heard a recent heartbeat of its own.
+    var isHearing: Bool {
+        let now = ContinuousClock.now
+        return state.withLock { $0.trusted(now: now, staleAfter: heartbeat.staleAfter) }
+    }
+
+    /// The listener heard its own heartbeat, sent at `sentAt`.
+    func heardHeartbeat(sentAt: ContinuousClock.Instant) {
+        state.withLock { state in
+            guard state.listening else { return }
+            if state.heardHeartbeatSentAt.map({ sentAt > $0 }) ?? true { state.heardHeartbeatSentAt = sentAt }
+        }
+    }
 
     /// The cached copy, or the change count a fresh read should be stored under (nil: do not store).
     func lookup(_ id: UUID) -> (entry: Entry?, ticket: UInt64?) {
-        state.withLock { state in
-            guard state.listening else { return (nil, nil) }
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard state.trusted(now: now, staleAfter: heartbeat.staleAfter) else { return (nil, nil) }
             return (state.entries[id]?.entry, state.changes)
         }
     }
 
     func store(_ entry: Entry, for id: UUID, ticket: UInt64?) {
         guard let ticket else { return }
+        let now = ContinuousClock.now
         state.withLock { state in
-            guard state.listening, state.changes == ticket else { return }
+            guard state.trusted(now: now, staleAfter: heartbeat.staleAfter), state.changes == ticket else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[id] = Stored(entry: entry, body: nil)
         }
@@ -64,8 +110,9 @@ final class ApplicationCache: Sendable {
 
     /// The cached copy with its encoded answer, when both are there.
     func encoded(_ id: UUID) -> (entry: Entry, body: ByteBuffer)? {
-        state.withLock { state in
-            guard state.listening, let stored = state.entries[id], let body = stored.body else { return nil }
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard state.trusted(now: now, staleAfter: heartbeat.staleAfter), let stored = state.entries[id], let body = stored.body else { return nil }
             return (stored.entry, body)
         }
     }
@@ -81,6 +128,7 @@ final class ApplicationCache: Sendable {
     func setListening(_ listening: Bool) {
         state.withLock { state in
             state.listening = listening
+            state.heardHeartbeatSentAt = nil
             state.changes &+= 1
             state.entries.removeAll()
         }
@@ -88,21 +136,44 @@ final class ApplicationCache: Sendable {
 }
 
 /// Keeps a connection listening on `apex_application` and tells the cache what changed; reconnects
-/// after a second when the connection fails, with the cache bypassed meanwhile.
+/// after a second when the connection fails, with the cache bypassed meanwhile. While listening it sends
+/// itself a heartbeat (`heartbeat:<this replica>:<n>`) through the pool, so a connection that stays open
+/// but stops delivering is noticed (see `ApplicationCache`); other replicas' heartbeats are ignored.
 struct ApplicationChangeListener: Service {
     let client: PostgresClient
     let cache: ApplicationCache
     let logger: Logger
+    /// Tells this replica's heartbeats from the others'.
+    let replica = UUID().uuidString.lowercased()
+    static let channel = "apex_application"
+
+    /// Heartbeats sent and not yet heard, by number, with when they were sent.
+    private final class Sent: Sendable {
+        let pending = Mutex<[UInt64: ContinuousClock.Instant]>([:])
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        try await connection.listen(on: "apex_application") { notifications in
+                        try await connection.listen(on: Self.channel) { notifications in
                             cache.setListening(true)
-                            for try await notification in notifications {
-                                cache.changed(notification.payload == "*" ? nil : UUID(uuidString: notification.payload))
+                            let sent = Sent()
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                group.addTask { try await sendHeartbeats(sent) }
+                                let prefix = "heartbeat:\(replica):"
+                                for try await notification in notifications {
+                                    let payload = notification.payload
+                                    if payload.hasPrefix("heartbeat:") {
+                                        guard payload.hasPrefix(prefix), let number = UInt64(payload.dropFirst(prefix.count)),
+                                              let at = sent.pending.withLock({ $0.removeValue(forKey: number) }) else { continue }
+                                        cache.heardHeartbeat(sentAt: at)
+                                    } else {
+                                        cache.changed(payload == "*" ? nil : UUID(uuidString: payload))
+                                    }
+                                }
+                                group.cancelAll()
                             }
                         }
                     }
@@ -116,6 +187,43 @@ struct ApplicationChangeListener: Service {
                 try? await Task.sleep(for: .seconds(1))
             }
             cache.setListening(false)
+        }
+    }
+
+    /// One heartbeat per interval; a failure to send just means no proof arrives, and the cache lapses.
+    private func sendHeartbeats(_ sent: Sent) async throws {
+        var number: UInt64 = 0
+        var sendFailing = false
+        var silent = false
+        while !Task.isCancelled {
+            number &+= 1
+            let at = ContinuousClock.now
+            sent.pending.withLock { pending in
+                // Unheard ones older than the staleness limit can never count again.
+                pending = pending.filter { at - $0.value <= cache.heartbeat.staleAfter }
+                pending[number] = at
+            }
+            do {
+                try await withTimeout(cache.heartbeat.staleAfter) { [client, replica, number] in
+                    _ = try await client.query("SELECT pg_notify(\(Self.channel), \("heartbeat:\(replica):\(number)"))")
+                }
+                sendFailing = false
+            } catch is CancellationError {
+                return
+            } catch {
+                if !sendFailing { logger.warning("Could not send the change listener's heartbeat", metadata: ["error": "\(Database.describe(error))"]) }
+                sendFailing = true
+            }
+            // Said once per silence, not once per heartbeat.
+            let hearing = cache.isHearing
+            if !hearing, !silent, number > 2 {
+                logger.warning("The change listener has not heard its own heartbeat; reads bypass the cache and readiness answers 503")
+                silent = true
+            } else if hearing, silent {
+                logger.notice("The change listener hears its heartbeat again; the cache is in use")
+                silent = false
+            }
+            try await Task.sleep(for: cache.heartbeat.interval)
         }
     }
 }

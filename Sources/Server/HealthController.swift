@@ -4,19 +4,28 @@ import Persistence
 import PostgresNIO
 
 /// `/health/live`: the process answers. `/health/ready`: the database answers and every migration of
-/// this build is applied, so a load balancer only routes to replicas that can do real work.
+/// this build is applied, and the change listener hears PostgreSQL's announcements (its own heartbeat
+/// came back recently), so a load balancer only routes to replicas that can do real work and that do not
+/// serve stale copies.
 struct HealthController: Sendable {
     let client: PostgresClient
     let migrator: Migrator
+    let cache: ApplicationCache
 
     struct Status: ResponseEncodable {
         let status: String
         let database: String?
         let migrations: String?
+        let changeListener: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status, database, migrations
+            case changeListener = "change_listener"
+        }
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("live") { _, _ in Status(status: "live", database: nil, migrations: nil) }
+        group.get("live") { _, _ in Status(status: "live", database: nil, migrations: nil, changeListener: nil) }
         group.get("ready") { _, context in try await ready(context: context) }
     }
 
@@ -36,7 +45,17 @@ struct HealthController: Sendable {
         guard current else {
             throw Problem.serviceUnavailable("Database migrations are pending; run `apex migrate`.")
         }
-        return Status(status: "ready", database: "reachable", migrations: "current")
+        // Just after start the first heartbeat is on its way: give it up to the staleness limit.
+        let deadline = ContinuousClock.now + cache.heartbeat.staleAfter
+        while !cache.isHearing {
+            guard ContinuousClock.now < deadline else {
+                context.logger.warning("Readiness check failed", metadata: ["reason": "change listener silent"])
+                throw Problem.serviceUnavailable(
+                    "This replica's change listener has not heard its own heartbeat from PostgreSQL recently; it would serve stale copies, so it is not ready.")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return Status(status: "ready", database: "reachable", migrations: "current", changeListener: "hearing")
     }
 }
 

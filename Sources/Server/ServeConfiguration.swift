@@ -32,6 +32,14 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var maxUploadBytes: Int64 = 100 << 20
     /// How long a token's person is remembered between database checks; 0 checks on every request.
     public var sessionCacheSeconds: Double = 2
+    /// Longest a request (other than an upload) may take before it is cancelled and answered 503.
+    public var requestDeadline: Duration = .seconds(30)
+    /// After SIGINT/SIGTERM: how long in-flight requests may finish before they are cancelled, and how
+    /// long cancellation may take before the process stops regardless.
+    public var shutdownGrace: Duration = .seconds(15)
+    public var shutdownCancellationLimit: Duration = .seconds(10)
+    /// The change listener's heartbeat (see `ApplicationCache`); tests shorten it.
+    public var listenerHeartbeat = ListenerHeartbeat()
     /// Seed the demonstration data on start (once; later starts find it there).
     public var demo = false
 
@@ -55,6 +63,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         public var workflowSettings: String?
         public var evidenceFolder: String?
         public var maxUploadBytes: String?
+        public var requestDeadline: String?
+        public var shutdownGrace: String?
         public init() {}
     }
 
@@ -72,6 +82,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         case workflowSettings = "APEX_WORKFLOW_SETTINGS"
         case evidenceFolder = "APEX_EVIDENCE_DIR"
         case maxUploadBytes = "APEX_MAX_UPLOAD_BYTES"
+        case requestDeadline = "APEX_REQUEST_DEADLINE"
+        case shutdownGrace = "APEX_SHUTDOWN_GRACE"
     }
 
     public static func resolve(flags: Flags, environment: [String: String]) throws -> ServeConfiguration {
@@ -133,6 +145,12 @@ public struct ServeConfiguration: Sendable, Equatable {
             }
             configuration.maxUploadBytes = bytes
         }
+        if let (text, source) = value(flags.requestDeadline, .requestDeadline) {
+            configuration.requestDeadline = .seconds(try seconds(text, source: source))
+        }
+        if let (text, source) = value(flags.shutdownGrace, .shutdownGrace) {
+            configuration.shutdownGrace = .seconds(try seconds(text, source: source))
+        }
         return configuration
     }
 
@@ -149,7 +167,17 @@ public struct ServeConfiguration: Sendable, Equatable {
         case .workflowSettings: "workflow-settings"
         case .evidenceFolder: "evidence-dir"
         case .maxUploadBytes: "max-upload-bytes"
+        case .requestDeadline: "request-deadline"
+        case .shutdownGrace: "shutdown-grace"
         }
+    }
+
+    /// Whole seconds from 1 to 3600, written in plain digits.
+    private static func seconds(_ text: String, source: String) throws -> Int {
+        guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text), (1...3600).contains(value) else {
+            throw ConfigurationError(source: source, value: text, expected: "a whole number of seconds from 1 to 3600")
+        }
+        return value
     }
 
     private static func checkedPort(_ port: Int, source: String) throws -> Int {

@@ -66,6 +66,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-bytes"), help: "Largest evidence upload accepted, in bytes (env: APEX_MAX_UPLOAD_BYTES, default: 104857600, 100 MiB).")
     var maxUploadBytes: String?
 
+    @Option(name: .customLong("request-deadline"), help: "Seconds a request (other than an upload) may take before it is cancelled and answered 503, 1 to 3600 (env: APEX_REQUEST_DEADLINE, default: 30).")
+    var requestDeadline: String?
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests may finish after SIGINT/SIGTERM before they are cancelled, 1 to 3600 (env: APEX_SHUTDOWN_GRACE, default: 15).")
+    var shutdownGrace: String?
+
     @Flag(name: .long, help: "Seed a demonstration (staff, two practices, surveyors, applications in several states) on first start and print the sign-ins.")
     var demo = false
 
@@ -79,6 +85,8 @@ struct Serve: AsyncParsableCommand {
         flags.workflowSettings = workflowSettings
         flags.evidenceFolder = evidenceFolder
         flags.maxUploadBytes = maxUploadBytes
+        flags.requestDeadline = requestDeadline
+        flags.shutdownGrace = shutdownGrace
         var configuration = try CLI.resolve(flags)
         configuration.demo = demo
         let logger = CLI.logger(configuration)

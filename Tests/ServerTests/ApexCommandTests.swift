@@ -177,3 +177,65 @@ import Testing
         #expect(!postgresIsRunning(in: folder))
     }
 }
+
+/// When PostgreSQL dies under keep-alive clients that keep writing, every request is still answered
+/// (a 503 at its deadline at worst), SIGINT stops the scheduler and the server within the grace period,
+/// and the process exits on its own.
+@Suite struct ShutdownTests {
+    @Test func postgresDyingUnderLoadNeverHangsRequestsOrShutdown() async throws {
+        let root = try TestCluster.makeTemporaryFolder(prefix: "apex-shutdown")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/data"
+        let apex = try ApexProcess(["serve", "--demo", "--data-dir", folder, "--port", "0", "--request-deadline", "3", "--shutdown-grace", "3"])
+        let port = try await apex.waitForListeningPort()
+        let tally = Tally()
+        let writers = Task { await Self.keepWriting(port: port, tally: tally) }
+        try await Task.sleep(for: .milliseconds(500))
+        // PostgreSQL dies: its postmaster is killed outright.
+        let pidText = try String(contentsOfFile: folder + "/postgres/postmaster.pid", encoding: .utf8)
+        let postmaster = try #require(Int32(pidText.split(separator: "\n").first ?? ""))
+        #expect(kill(postmaster, SIGKILL) == 0)
+        try await Task.sleep(for: .seconds(5))
+        let before = tally.statuses.count
+        try await Task.sleep(for: .seconds(4))
+        #expect(tally.statuses.count > before, "requests keep being answered while the database is down")
+        apex.interrupt()
+        try await apex.waitForExit(timeout: 30)
+        tally.stop()
+        await writers.value
+        // Every request got an HTTP answer or a closed connection; none was left waiting for its 20 s timeout.
+        let statuses = tally.statuses
+        #expect(!statuses.isEmpty)
+        #expect(statuses.contains(503), "requests past their deadline are answered 503: \(Set(statuses))")
+    }
+
+    /// Four keep-alive clients signing in (and failing) in a loop until told to stop.
+    static func keepWriting(port: Int, tally: Tally) async {
+        let session = URLSession(configuration: .ephemeral)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    while !tally.stopped {
+                        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+                        request.httpMethod = "POST"
+                        request.timeoutInterval = 20
+                        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                        request.httpBody = Data(#"{"email": "nobody@example.org", "password": "not the password"}"#.utf8)
+                        let status = (try? await session.data(for: request)).map { ($0.1 as? HTTPURLResponse)?.statusCode ?? -1 } ?? -2
+                        tally.record(status)
+                    }
+                }
+            }
+        }
+    }
+
+    final class Tally: @unchecked Sendable {
+        private let lock = NSLock()
+        private var recorded: [Int] = []
+        private var done = false
+        var statuses: [Int] { lock.withLock { recorded } }
+        var stopped: Bool { lock.withLock { done } }
+        func record(_ status: Int) { lock.withLock { recorded.append(status) } }
+        func stop() { lock.withLock { done = true } }
+    }
+}

@@ -63,3 +63,60 @@ import Testing
         }
     }
 }
+
+/// A listener whose connection stays open but stops delivering (its backend frozen with SIGSTOP) is
+/// noticed by its own heartbeat: the cache is bypassed, so a change made elsewhere is read at once,
+/// and readiness answers 503 until the listener hears again.
+@Suite struct SilentListenerTests {
+    @Test func aFrozenListenerStopsTheCacheAndReadiness() async throws {
+        let database = Mutex<DatabaseSettings?>(nil)
+        try await TestApp.run(publish: [TestApp.rptRelease], configure: { configuration in
+            configuration.listenerHeartbeat.interval = .milliseconds(100)
+            configuration.listenerHeartbeat.staleAfter = .milliseconds(700)
+        }, seed: { settings in database.withLock { $0 = settings } }, demo: true) { client in
+            let api = API(client: client)
+            let admin = try await api.login("admin@lakeside.example", .demoPassword)
+            let id = try #require(try await api.call(.get, "/api/v1/applications", token: admin).items.first?["id"] as? String)
+            let path = "/api/v1/applications/\(id)"
+            #expect(try await api.call(.get, "/health/ready").status == .ok)
+            let first = try await api.call(.get, path, token: admin)
+            _ = try await api.call(.get, path, token: admin)   // now cached
+            let version = try #require(first.json["version"] as? Int)
+
+            let settings = try #require(database.withLock { $0 })
+            let adminSettings = try await TestCluster.shared.adminSettings().with(database: settings.database)
+            let listener: Int32 = try await Database.withClient(adminSettings, logger: TestCluster.logger) { client in
+                var found: Int32?
+                for try await pid in try await client.query("""
+                    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                    """, logger: TestCluster.logger).decode(Int32.self) { found = pid }
+                return try #require(found, "the listener's backend")
+            }
+            #expect(kill(listener, SIGSTOP) == 0)
+            do {
+                try await ApplicationCacheTests.changeElsewhere(settings, application: UUID(uuidString: id)!, version: version)
+                // Within the staleness limit (and a little), the new version is read from the database.
+                var seen = ""
+                for _ in 0..<40 {
+                    seen = try await api.call(.get, path, token: admin).headers[.eTag] ?? ""
+                    if seen == "\"v\(version + 1)\"" { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(seen == "\"v\(version + 1)\"", "a silent listener must not keep the old copy in use")
+                let ready = try await api.call(.get, "/health/ready")
+                #expect(ready.status == .serviceUnavailable, "\(ready.text)")
+                #expect(ready.text.contains("change listener"))
+            } catch {
+                kill(listener, SIGCONT)
+                throw error
+            }
+            #expect(kill(listener, SIGCONT) == 0)
+            var status = HTTPResponse.Status.serviceUnavailable
+            for _ in 0..<50 where status != .ok {
+                status = try await api.call(.get, "/health/ready").status
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(status == .ok, "readiness recovers once the listener hears again")
+        }
+    }
+}

@@ -37,7 +37,7 @@ import Testing
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try JSONDecoder().decode([String: String].self, from: Data(buffer: response.body))
-                #expect(body == ["status": "ready", "database": "reachable", "migrations": "current"])
+                #expect(body == ["status": "ready", "database": "reachable", "migrations": "current", "change_listener": "hearing"])
             }
         }
     }

@@ -2,6 +2,7 @@ import AccreditationCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Persistence
 import PostgresNIO
@@ -21,6 +22,7 @@ enum TestApp {
         seed: @Sendable (DatabaseSettings) async throws -> Void = { _ in },
         demo: Bool = false,
         signedIn: Bool = false,
+        logger: Logger = TestCluster.logger,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let evidence = FileManager.default.temporaryDirectory.appendingPathComponent("apex-test-evidence-\(UUID().uuidString)").path
@@ -63,7 +65,7 @@ enum TestApp {
             }
             let client = PostgresClient(configuration: database.settings.asService.clientConfiguration, backgroundLogger: TestCluster.logger)
             let app = try ApexServer.buildApplication(
-                configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger, clock: clock
+                configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: logger, clock: clock
             )
             try await app.test(.live) { client in
                 guard signedIn else { return try await body(client) }
@@ -104,4 +106,35 @@ struct SignedInClient: TestClientProtocol {
     }
 
     var port: Int? { base.port }
+}
+
+/// Keeps every log line in memory (message and all metadata, rendered), for tests of what reaches the log.
+final class CapturedLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    /// A logger writing here, unredacted: what the service hands to its logger is what the test sees.
+    var logger: Logger {
+        Logger(label: "captured") { _ in Handler(log: self) }
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            log.append("\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        }
+    }
 }

@@ -116,6 +116,7 @@ public enum Effect: String, Sendable, Codable, CaseIterable {
     case setCorrectiveActionDue = "set-corrective-action-due"
     case openReaccreditationCycle = "open-reaccreditation-cycle"
     case completeAssignments = "complete-assignments"
+    case closeRecords = "close-records"
 }
 
 /// Timings differ between programmes, so they are configuration, not code.

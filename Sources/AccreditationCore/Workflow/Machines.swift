@@ -53,17 +53,22 @@ public enum Workflows {
     static let practice: Set<Role> = [.practiceAdmin]
     static let staff: Set<Role> = [.staff, .administrator]
     static let system: Set<Role> = [.system]
+    /// An application that has reached a final state is closed: nothing under it changes any more.
+    static let applicationFinals: Set<ApplicationState> = [.denialUpheld, .denialFinal, .expired, .withdrawn]
+    /// The states in which an application is open, and so the ones in which its records' transitions
+    /// (evidence, assignments, RFIs, corrective actions, and their timers) may fire.
+    public static let openApplicationStates = Set(ApplicationState.allCases).subtracting(applicationFinals)
 
     public static let application = StateMachine<ApplicationState, ApplicationAction>(
         name: "application",
         initial: .draft,
-        finals: [.denialUpheld, .denialFinal, .expired, .withdrawn],
+        finals: applicationFinals,
         transitions: [
             .init([.draft], .submit, .submitted, roles: practice),
             .init([.submitted], .beginIntake, .intakeReview, roles: staff),
             .init([.intakeReview], .returnToPractice, .draft, roles: staff),
             .init([.intakeReview], .acceptIntake, .selfAssessment, roles: staff, effects: [.openSelfAssessmentWindow]),
-            .init([.selfAssessment], .lapseSelfAssessment, .withdrawn, roles: system),
+            .init([.selfAssessment], .lapseSelfAssessment, .withdrawn, roles: system, effects: [.closeRecords]),
             .init([.selfAssessment], .submitSelfAssessment, .documentReview, roles: practice,
                   guards: [.everyApplicableIndicatorAnswered, .levelOneEvidenceUploaded], effects: [.closeSelfAssessmentWindow]),
             .init([.documentReview], .requestRevisions, .revisionsRequested, roles: staff.union([.surveyor])),
@@ -83,16 +88,16 @@ public enum Workflows {
             .init([.correctiveActionDue], .submitCorrectiveAction, .correctiveActionReview, roles: practice,
                   guards: [.correctiveActionsSubmitted]),
             .init([.denied], .appeal, .appealed, roles: practice, guards: [.withinAppealWindow]),
-            .init([.denied], .closeAppealWindow, .denialFinal, roles: system, guards: [.appealWindowElapsed]),
-            .init([.appealed], .upholdDenial, .denialUpheld, roles: staff),
+            .init([.denied], .closeAppealWindow, .denialFinal, roles: system, guards: [.appealWindowElapsed], effects: [.closeRecords]),
+            .init([.appealed], .upholdDenial, .denialUpheld, roles: staff, effects: [.closeRecords]),
             .init([.appealed], .returnToCommittee, .committeeReview, roles: staff),
             .init([.accredited], .fileChangeNotice, .accredited, roles: practice),
             .init([.accredited], .remindExpiry, .accredited, roles: system),
             .init([.accredited], .reaccredit, .accredited, roles: practice.union(staff),
                   guards: [.noReaccreditationOpen], effects: [.openReaccreditationCycle]),
-            .init([.accredited], .expire, .expired, roles: system),
-            .init(ApplicationState.allCases.filter { ![.denialUpheld, .denialFinal, .expired, .withdrawn].contains($0) },
-                  .withdraw, .withdrawn, roles: practice.union(staff)),
+            .init([.accredited], .expire, .expired, roles: system, effects: [.closeRecords]),
+            .init(ApplicationState.allCases.filter { !applicationFinals.contains($0) },
+                  .withdraw, .withdrawn, roles: practice.union(staff), effects: [.closeRecords]),
         ]
     )
 
@@ -114,6 +119,7 @@ public enum Workflows {
         name: "evidence",
         initial: .submitted,
         finals: [.superseded],
+        applicationStates: openApplicationStates,
         transitions: [
             .init([.submitted], .accept, .accepted, roles: staff.union([.surveyor])),
             .init([.submitted], .requestRevision, .revisionRequested, roles: staff.union([.surveyor])),
@@ -135,6 +141,7 @@ public enum Workflows {
         name: "assignment",
         initial: .proposed,
         finals: [.declined, .completed],
+        applicationStates: openApplicationStates,
         transitions: [
             // Staff members with a surveying discipline can serve on a team too.
             .init([.proposed], .accept, .accepted, roles: [.surveyor, .staff], guards: [.attestationSigned, .noConflictOfInterest]),
@@ -159,6 +166,7 @@ public enum Workflows {
         name: "rfi",
         initial: .open,
         finals: [.closed],
+        applicationStates: openApplicationStates,
         transitions: [
             .init([.open, .overdue], .answer, .answered, roles: [.practiceAdmin, .practiceContributor]),
             .init([.answered], .close, .closed, roles: staff.union([.surveyor])),
@@ -181,6 +189,7 @@ public enum Workflows {
         name: "corrective-action",
         initial: .open,
         finals: [.accepted],
+        applicationStates: openApplicationStates,
         transitions: [
             .init([.open, .rejected, .overdue], .submit, .submitted, roles: practice),
             .init([.submitted], .accept, .accepted, roles: staff),

@@ -46,9 +46,12 @@ public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
     case notAllowedInState(action: String, state: String)
     case roleNotAllowed(action: String, role: Role)
     case guardFailed(Guard, reason: String)
+    /// A record's transition while its application is in a state that does not allow it (closed).
+    case applicationNotOpen(action: String, applicationState: String)
 
     public var description: String {
         switch self {
+        case let .applicationNotOpen(action, state): "Action '\(action)' is not possible while the application is \(state)."
         case let .unknownAction(action): "Unknown action '\(action)'."
         case let .notAllowedInState(action, state): "Action '\(action)' is not possible in state '\(state)'."
         case let .roleNotAllowed(action, role): "Role '\(role.rawValue)' may not fire '\(action)'."
@@ -63,12 +66,23 @@ public struct StateMachine<State: WorkflowState, Action: WorkflowAction>: Sendab
     public let initial: State
     public let finals: Set<State>
     public let transitions: [Transition<State, Action>]
+    /// For a record's machine (evidence, assignment, RFI, corrective action): the application states in
+    /// which any of its transitions may fire, the scheduler's included. `nil` for the application itself.
+    public let applicationStates: Set<ApplicationState>?
 
-    public init(name: String, initial: State, finals: Set<State>, transitions: [Transition<State, Action>]) {
+    public init(name: String, initial: State, finals: Set<State>, applicationStates: Set<ApplicationState>? = nil,
+                transitions: [Transition<State, Action>]) {
         self.name = name
         self.initial = initial
         self.finals = finals
+        self.applicationStates = applicationStates
         self.transitions = transitions
+    }
+
+    /// `.applicationNotOpen` when this record machine may not fire while its application is in `state`.
+    public func checkApplication(_ state: ApplicationState, action: Action) -> Refusal? {
+        guard let allowed = applicationStates, !allowed.contains(state) else { return nil }
+        return .applicationNotOpen(action: action.rawValue, applicationState: state.rawValue)
     }
 
     public func transition(from state: State, action: Action) -> Transition<State, Action>? {

@@ -39,6 +39,11 @@ public enum WorkflowDocument {
 
     static func section<S, A>(_ machine: StateMachine<S, A>, title: String, intro: String) -> String {
         var out = "## \(title)\n\n\(intro)\n\n```mermaid\n\(machine.diagram(.mermaid))\n```\n\n"
+        if let states = machine.applicationStates {
+            let closed = ApplicationState.allCases.filter { !states.contains($0) }.map { "`\($0.rawValue)`" }
+            out += "Its transitions, the scheduler's included, are refused (409) while the application is "
+            out += closed.joined(separator: ", ") + ".\n\n"
+        }
         out += "| from | action | to | who | guards | effects |\n|---|---|---|---|---|---|\n"
         for transition in machine.transitions {
             let from = transition.from.count > 6 ? "any state that is not final" : transition.from.map(\.rawValue).joined(separator: ", ")
@@ -76,6 +81,7 @@ public enum WorkflowDocument {
         case .setCorrectiveActionDue: "opens a corrective action, with its due-date timer, for each indicator not compliant"
         case .openReaccreditationCycle: "creates the next application in draft, linked to this one, on the newest published release"
         case .completeAssignments: "completes the accepted surveyor assignments"
+        case .closeRecords: "cancels every pending timer of the application's records (RFI and corrective-action deadlines, reminders); its records no longer change"
         }
     }
 }

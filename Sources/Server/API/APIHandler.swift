@@ -37,13 +37,23 @@ struct APIHandler: APIProtocol {
     /// The generated code does not enforce `minimum`/`maximum`; page sizes are checked here.
     static func pageSize(_ limit: Int?) throws -> Int {
         let limit = limit ?? 50
-        guard (1...200).contains(limit) else { throw Problem.badRequest("limit must be from 1 to 200.") }
+        guard (1...200).contains(limit) else { throw Problem.badRequest("limit must be from 1 to 200.", field: "limit") }
         return limit
     }
 }
 
-/// Opaque cursors: the last key of a page, base64url-encoded so clients do not build them.
+/// Opaque cursors: the last key of a page, base64url-encoded so clients do not build them. A cursor
+/// comes back from outside, so decoding checks everything a forged one could hold (NUL, control
+/// characters, over-long text, times outside years 1...9999) and answers 400 naming `cursor`; nothing
+/// from a cursor reaches a trapping conversion or PostgreSQL's own parser unchecked.
 enum PageCursor {
+    static let invalid = Problem.badRequest("cursor is not one this server handed out; start again without it.", field: "cursor")
+    /// The document's `maxLength` for a cursor; its key then has at most 1,536 bytes, more than any key
+    /// this server writes (names are at most a few hundred characters).
+    static let maxLength = 2048
+    /// Microseconds since 1970 at 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z.
+    static let microsRange: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
+
     static func encode(_ key: String) -> String { Encoding.base64URL(Data(key.utf8)) }
 
     /// A cursor for lists ordered by a name, then an id.
@@ -52,7 +62,7 @@ enum PageCursor {
     static func decodeNamed(_ cursor: String) throws -> (String, UUID) {
         let key = try decode(cursor)
         guard let bar = key.lastIndex(of: "|"), let id = UUID(uuidString: String(key[key.index(after: bar)...])) else {
-            throw Problem.badRequest("The cursor is not one this server handed out.")
+            throw invalid
         }
         return (String(key[..<bar]), id)
     }
@@ -64,13 +74,17 @@ enum PageCursor {
 
     static func decodeTimed(_ cursor: String) throws -> (Date, UUID) {
         let (micros, id) = try decodeNamed(cursor)
-        guard let value = Int64(micros) else { throw Problem.badRequest("The cursor is not one this server handed out.") }
+        // Digits only, optionally one leading minus: `Int64` alone would also take "+5".
+        guard micros.utf8.enumerated().allSatisfy({ $1 >= 0x30 && $1 <= 0x39 || ($0 == 0 && $1 == 0x2D) }),
+              let value = Int64(micros), microsRange.contains(value) else { throw invalid }
         return (Date(timeIntervalSince1970: Double(value) / 1_000_000), id)
     }
 
     static func decode(_ cursor: String) throws -> String {
-        guard let data = Encoding.fromBase64URL(cursor), let key = String(data: data, encoding: .utf8) else {
-            throw Problem.badRequest("The cursor is not one this server handed out.")
+        guard cursor.utf8.count <= maxLength, let data = Encoding.fromBase64URL(cursor),
+              let key = String(data: data, encoding: .utf8),
+              !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw invalid
         }
         return key
     }

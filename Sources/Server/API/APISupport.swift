@@ -76,6 +76,15 @@ extension APIHandler {
         return trimmed
     }
 
+    /// A calendar date from outside, checked at the boundary: exactly `YYYY-MM-DD`, a real day, years
+    /// 1...9999. Otherwise 400 naming `field`, before any database sees the text.
+    static func calendarDate(_ raw: String, _ field: String) throws -> CalendarDate {
+        guard let date = CalendarDate(raw) else {
+            throw Problem.badRequest("\(field) is a calendar date, YYYY-MM-DD (years 0001 to 9999).", field: field)
+        }
+        return date
+    }
+
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
 
     /// The service logger with this request's id and person, so handler log lines can be found by request id.
@@ -110,7 +119,7 @@ extension Problem {
         case .stale:
             self.init(status: ifMatch ? .preconditionFailed : .conflict, type: Problem.typeBase + "stale-version", title: "Stale version",
                       detail: error.description)
-        case .refused(.notAllowedInState), .refused(.unknownAction):
+        case .refused(.notAllowedInState), .refused(.unknownAction), .refused(.applicationNotOpen):
             self = .conflict("not-allowed-in-state", "Not possible now", error.description)
         case .refused(.roleNotAllowed):
             self = .forbidden(error.description)

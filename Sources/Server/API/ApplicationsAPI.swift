@@ -27,12 +27,12 @@ extension APIHandler {
         let identity = try Self.caller()
         let limit = try Self.pageSize(input.query.limit)
         var filter = ApplicationFilter(state: input.query.state, pathway: input.query.pathway?.rawValue,
-                                       termEndsBy: input.query.termEndBefore, practiceName: input.query.practiceName)
+                                       termEndsBy: try input.query.termEndBefore.map { try Self.calendarDate($0, "term_end_before") },
+                                       practiceName: input.query.practiceName)
         if let raw = input.query.practiceId {
             guard let practice = UUID(uuidString: raw) else { throw Problem.badRequest("practice_id is a UUID.") }
             filter.practiceID = practice
         }
-        if let date = filter.termEndsBy, !WorkflowStore.isCalendarDate(date) { throw Problem.badRequest("term_end_before is a calendar date, YYYY-MM-DD.") }
         if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.") }
         if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.") }
         let cursor = try input.query.cursor.map(PageCursor.decodeTimed)

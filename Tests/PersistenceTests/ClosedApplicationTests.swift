@@ -1,0 +1,89 @@
+import AccreditationCore
+import Foundation
+import Persistence
+import PostgresNIO
+import TestSupport
+import Testing
+
+/// A closed application (withdrawn, expired, denial final or upheld) is history: none of its records
+/// changes any more, its records' timers are cancelled when it closes, and reports of work to do leave
+/// it out. The rule is the record machines' `applicationStates`, asked by the transition engine.
+@Suite struct ClosedApplicationTests {
+    static let refusedWhileWithdrawn: @Sendable (any Error) -> Bool = { error in
+        guard case let .refused(.applicationNotOpen(_, state))? = error as? WorkflowError else { return false }
+        return state == "withdrawn"
+    }
+
+    @Test func aWithdrawnApplicationsRecordsNoLongerChange() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .documentReview)
+            let rfi = try await world.store.openRFI(application: application, indicator: nil, question: "Send the calibration record.", actor: world.staff)
+            let document = try await world.store.addEvidence(application: application, world.evidence("procedure"), indicators: ["GOV-02"],
+                                                             actor: world.contributor)
+            try await world.fire(.withdraw, application, by: world.admin)
+
+            await #expect(performing: {
+                try await world.store.fire(.answer, rfi: rfi, actor: world.contributor, expectedVersion: nil, answer: "Attached.")
+            }, throws: Self.refusedWhileWithdrawn)
+            await #expect(performing: {
+                try await world.store.fire(.accept, evidence: document, actor: world.staff, expectedVersion: nil)
+            }, throws: Self.refusedWhileWithdrawn)
+            await #expect(performing: {
+                try await world.store.fire(.requestRevision, evidence: document, actor: world.staff, expectedVersion: nil)
+            }, throws: Self.refusedWhileWithdrawn)
+            // Nothing was written by the refused attempts.
+            #expect(try await world.store.history(of: application).last?.action == "withdraw")
+        }
+    }
+
+    @Test func closingCancelsTheRecordsTimersAndTheyLeaveTheOverdueReport() async throws {
+        try await WorkflowWorld.with { world in
+            let provisional = try await world.newApplication()
+            try await world.advance(provisional, to: .committeeReview, scores: ["GOV-02": .nonCompliant])
+            try await world.fire(.grantProvisional, provisional, by: world.staff)
+            try await world.fire(.requireCorrectiveAction, provisional, by: world.staff)
+            let rfi = try await world.store.openRFI(application: provisional, indicator: nil, question: "Who signs the directives?", actor: world.staff)
+            let item = try #require(try await world.store.correctiveActions(application: provisional).first)
+            try await world.fire(.withdraw, provisional, by: world.staff)
+
+            world.clock.advance(days: 200)
+            // The RFI and corrective-action deadlines were cancelled by the withdrawal: nothing fires.
+            #expect(try await world.store.fireDueTimers() == .init(fired: 0, skipped: 0))
+            #expect(try await world.store.correctiveActions(application: provisional).map(\.state) == ["open"])
+            #expect(try await world.store.rfis(application: provisional).map(\.state) == ["open"])
+            #expect(try await world.store.rfis(application: nil, overdueOnly: true).isEmpty)
+            await #expect(performing: {
+                try await world.store.fire(.submit, correctiveAction: item.id, actor: world.admin, expectedVersion: nil, response: "Done.")
+            }, throws: Self.refusedWhileWithdrawn)
+            _ = rfi
+        }
+    }
+
+    @Test func overdueRecordsOfAnApplicationClosedLaterLeaveTheReport() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .documentReview)
+            _ = try await world.store.openRFI(application: application, indicator: nil, question: "Send the leak tests.", actor: world.staff)
+            world.clock.advance(days: 31)
+            #expect(try await world.store.fireDueTimers() == .init(fired: 1, skipped: 0))
+            #expect(try await world.store.rfis(application: nil, overdueOnly: true).count == 1)
+            try await world.fire(.withdraw, application, by: world.admin)
+            #expect(try await world.store.rfis(application: nil, overdueOnly: true).isEmpty)
+            #expect(try await world.store.correctiveActionViews(application: nil, overdueOnly: true).isEmpty)
+        }
+    }
+
+    @Test func everyTransitionIntoAFinalStateClosesTheRecords() {
+        for transition in Workflows.application.transitions where Workflows.application.finals.contains(transition.to) {
+            #expect(transition.effects.contains(.closeRecords), "\(transition.action.rawValue) closes the application but not its records")
+        }
+        for state in Workflows.application.finals {
+            #expect(Workflows.rfi.checkApplication(state, action: .answer) != nil)
+            #expect(Workflows.evidence.checkApplication(state, action: .accept) != nil)
+            #expect(Workflows.correctiveAction.checkApplication(state, action: .submit) != nil)
+            #expect(Workflows.assignment.checkApplication(state, action: .accept) != nil)
+        }
+        #expect(Workflows.rfi.checkApplication(.documentReview, action: .answer) == nil)
+    }
+}
