@@ -31,4 +31,42 @@ public struct Identity: Sendable, Equatable {
     public var actor: Actor { Actor(id: personID, role: role) }
 }
 
+/// A role with what goes with it: practice admins and contributors belong to a practice, nobody else
+/// does; a surveyor has a surveying discipline, staff may have one (a staff physicist who also surveys),
+/// nobody else has one. Invitations and role changes are checked by these rules, and the database holds
+/// the same ones as CHECK constraints.
+public struct RoleAssignment: Sendable, Equatable {
+    public var role: Role
+    public var practiceID: UUID?
+    public var discipline: Discipline?
+
+    public init(role: Role, practiceID: UUID?, discipline: Discipline?) {
+        self.role = role
+        self.practiceID = practiceID
+        self.discipline = discipline
+    }
+
+    /// Roles a person can be given through the API (invited or changed to). Administrators are made
+    /// on the command line only; `system` is nobody's role.
+    public static let assignable: Set<Role> = [.practiceAdmin, .practiceContributor, .surveyor, .staff]
+
+    /// nil when consistent, else why not. Whether the caller may assign the role is `AccessPolicy`'s
+    /// question, not this one.
+    public var problem: String? {
+        if !Self.assignable.contains(role) {
+            return "Role '\(role.rawValue)' cannot be given here; administrators are made on the command line."
+        }
+        if [.practiceAdmin, .practiceContributor].contains(role) != (practiceID != nil) {
+            return "Practice admins and contributors belong to a practice; other roles do not."
+        }
+        if role == .surveyor && discipline == nil {
+            return "A surveyor has a discipline: radiation-oncologist or medical-physicist."
+        }
+        if discipline != nil && ![.surveyor, .staff].contains(role) {
+            return "Only surveyors and staff have a surveying discipline."
+        }
+        return nil
+    }
+}
+
 public import Foundation

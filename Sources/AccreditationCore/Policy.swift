@@ -65,3 +65,35 @@ extension AccessPolicy {
     /// Staff-only views: pipeline counts, expiring terms, overdue items, people directory.
     public static func isStaff(_ identity: Identity) -> Bool { [.staff, .administrator].contains(identity.role) }
 }
+
+extension AccessPolicy {
+    /// What the policy says to one person managing another (deactivating them, changing their role or
+    /// practice).
+    public enum PersonManagement: Sendable, Equatable {
+        case allowed
+        /// The caller's role may not manage people, or not this person's role.
+        case roleNotAllowed
+        /// Nobody deactivates themselves or changes their own role: another staff member does it, so
+        /// the last active staff member cannot lock everyone out by mistake.
+        case selfNotAllowed
+    }
+
+    /// Who may manage people at all: staff and administrators. Asked before any lookup, so other roles
+    /// learn nothing about who exists.
+    public static func canManagePeople(_ identity: Identity) -> Bool { isStaff(identity) }
+
+    /// Staff manage practice people, surveyors and other staff; only an administrator manages an
+    /// administrator; nobody manages themselves.
+    public static func management(of person: UUID, role: Role, as identity: Identity) -> PersonManagement {
+        guard canManagePeople(identity), role != .system else { return .roleNotAllowed }
+        if role == .administrator && identity.role != .administrator { return .roleNotAllowed }
+        if person == identity.personID { return .selfNotAllowed }
+        return .allowed
+    }
+
+    /// The roles a person managing people may give: `RoleAssignment.assignable` (never administrator,
+    /// which is made on the command line).
+    public static func canAssign(_ role: Role, as identity: Identity) -> Bool {
+        canManagePeople(identity) && RoleAssignment.assignable.contains(role)
+    }
+}

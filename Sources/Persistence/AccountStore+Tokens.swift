@@ -22,7 +22,8 @@ public struct Invitation: Sendable, Equatable {
 }
 
 /// Who may be invited, by whom: staff invite anyone but administrators; a practice admin invites
-/// contributors (and further admins) of their own practice.
+/// contributors (and further admins) of their own practice. The role, practice and discipline follow
+/// `RoleAssignment`'s rules.
 public struct InvitationRequest: Sendable, Equatable {
     public var email: String
     public var displayName: String
@@ -91,27 +92,27 @@ extension AccountStore {
         default:
             throw WorkflowError.refused(.roleNotAllowed(action: "invite", role: inviter.role))
         }
-        let email = request.email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.wholeMatch(of: /[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}/) != nil else { throw WorkflowError.invalid("'\(request.email)' is not an email address.") }
+        let email: String
+        do { email = try EmailAddress(request.email).canonical } catch { throw WorkflowError.invalid(error.description) }
         let name = request.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw WorkflowError.invalid("A person's name has 1 to 200 characters.") }
-        guard [.practiceAdmin, .practiceContributor].contains(request.role) == (request.practiceID != nil) else {
-            throw WorkflowError.invalid("Practice admins and contributors belong to a practice; other roles do not.")
-        }
-        guard request.role != .surveyor || request.discipline != nil else {
-            throw WorkflowError.invalid("A surveyor has a discipline: radiation-oncologist or medical-physicist.")
-        }
-        guard request.discipline == nil || [.surveyor, .staff].contains(request.role) else {
-            throw WorkflowError.invalid("Only surveyors and staff have a surveying discipline.")
+        if let problem = RoleAssignment(role: request.role, practiceID: request.practiceID, discipline: request.discipline).problem {
+            throw WorkflowError.invalid(problem)
         }
         if let practice = request.practiceID {
             var exists = false
             for try await _ in try await client.query("SELECT 1 FROM practices WHERE id = \(practice)", logger: logger) { exists = true }
             guard exists else { throw WorkflowError.notFound("Practice \(practice)") }
         }
-        var taken = false
-        for try await _ in try await client.query("SELECT 1 FROM people WHERE email = \(email)", logger: logger) { taken = true }
-        guard !taken else { throw WorkflowError.invalid("\(email) already has an account.") }
+        // Staff may learn that an address has an account; a practice admin only for their own practice's
+        // people (whom they can list anyway). For an account elsewhere a practice admin gets the same answer
+        // as for a new address: the invitation is made, and accepting it fails like a used link.
+        var holder: UUID??
+        for try await practice in try await client.query("SELECT practice_id FROM people WHERE email = \(email)", logger: logger)
+            .decode(UUID?.self) { holder = .some(practice) }
+        if let holder, AccessPolicy.isStaff(inviter) || holder == inviter.practiceID {
+            throw WorkflowError.invalid("\(email) already has an account.")
+        }
         let token = Self.randomToken()
         let id = UUID()
         let now = clock.now()
@@ -125,32 +126,37 @@ extension AccountStore {
     }
 
     /// Accepts an invitation once: creates the person with their password and signs them in. An unknown,
-    /// used or expired link gets one answer, so links cannot be probed.
+    /// used, expired or revoked link gets one answer, so links cannot be probed; so does an invitation whose
+    /// sender has since been deactivated, or whose address has meanwhile got an account.
     public func acceptInvitation(token: String, password: String) async throws -> Session {
         if let problem = PasswordPolicy.problem(with: password) { throw AccountError.weakPassword(problem) }
         let now = clock.now()
         // Look the link up before paying for bcrypt, so junk tokens cost nothing.
         var usable = false
         for try await _ in try await client.query("""
-            SELECT 1 FROM invitations WHERE token_hash = \(Self.digest(token)) AND accepted_at IS NULL AND expires_at > \(now)
+            SELECT 1 FROM invitations WHERE token_hash = \(Self.digest(token)) AND accepted_at IS NULL AND revoked_at IS NULL
+                AND expires_at > \(now)
             """, logger: logger) { usable = true }
         guard usable else { throw AccountError.invitationUnusable }
         let hash = try await hash(password)
         let person = UUID()
-        let created: Bool = try await client.withTransaction(logger: logger) { connection in
+        let created: Bool = try await client.transaction(logger: logger) { connection in
             var invitation: (UUID, String, String, String, UUID?, String?)?
             for try await row in try await connection.query("""
-                SELECT id, email, display_name, role, practice_id, discipline FROM invitations
-                WHERE token_hash = \(Self.digest(token)) AND accepted_at IS NULL AND expires_at > \(now) FOR UPDATE
+                SELECT i.id, i.email, i.display_name, i.role, i.practice_id, i.discipline FROM invitations i
+                JOIN people sender ON sender.id = i.invited_by AND sender.deactivated_at IS NULL
+                WHERE i.token_hash = \(Self.digest(token)) AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > \(now)
+                FOR UPDATE OF i
                 """, logger: logger).decode((UUID, String, String, String, UUID?, String?).self) { invitation = row }
             guard let (id, email, name, role, practice, discipline) = invitation else { return false }
-            var taken = false
-            for try await _ in try await connection.query("SELECT 1 FROM people WHERE email = \(email)", logger: logger) { taken = true }
-            guard !taken else { return false }
-            _ = try await connection.query("""
+            // The address may have got an account since (another invitation, the command line): no second one.
+            var inserted = false
+            for try await _ in try await connection.query("""
                 INSERT INTO people (id, email, display_name, role, practice_id, discipline, created_at, password_hash)
                 VALUES (\(person), \(email), \(name), \(role), \(practice), \(discipline), \(now), \(hash))
-                """, logger: logger)
+                ON CONFLICT (email) DO NOTHING RETURNING id
+                """, logger: logger) { inserted = true }
+            guard inserted else { return false }
             _ = try await connection.query("UPDATE invitations SET accepted_at = \(now), person_id = \(person) WHERE id = \(id)", logger: logger)
             return true
         }

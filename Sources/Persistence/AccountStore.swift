@@ -17,6 +17,9 @@ public struct AccountSettings: Sendable, Equatable {
     public var addressLock: TimeInterval = 15 * 60
     /// bcrypt work factor; tests lower it to stay fast.
     public var bcryptCost: UInt8 = 12
+    /// A sign-in still being checked after this long is taken for abandoned (its process stopped) and no
+    /// longer holds a place among the attempts in progress.
+    public var attemptTimeout: TimeInterval = 60
 
     public init() {}
 }
@@ -37,6 +40,25 @@ public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthenticated: "The token is missing, unknown, expired or revoked."
         case .invitationUnusable: "This invitation link is unknown, already used or expired; ask for a new one."
         }
+    }
+}
+
+/// A sign-in refused because, for its email or its client address, as many sign-ins are being checked
+/// right now as failures are left before the lock. Nothing is locked: once those are answered, signing in
+/// works again. Without this, a burst of parallel guesses could all be checked before any counted.
+public struct SignInsInProgress: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Scope: String, Sendable, Equatable {
+        case email = "this email address"
+        case address = "this client address"
+    }
+
+    public let scope: Scope
+    public let inProgress: Int
+    /// Seconds to wait: a password check takes well under one.
+    public let retryAfter = 1
+
+    public var description: String {
+        "\(inProgress) sign-in(s) for \(scope.rawValue) are being checked right now; try again in \(retryAfter) second(s)."
     }
 }
 
@@ -69,23 +91,27 @@ public struct AccountStore: Sendable {
     public func now() -> Date { clock.now() }
 
     /// Sets a password and ends every session and API token of the person except `keeping` (the token of
-    /// a person changing their own password): after a reset, whoever held the old password is out.
+    /// a person changing their own password): after a reset, whoever held the old password is out. It
+    /// also revokes the invitations the person sent that are still open, since whoever held the old password
+    /// may have sent them, clears the email's failed sign-ins (lifting its lock), and records the change.
     public func setPassword(person: UUID, password: String, keeping token: String? = nil) async throws {
         if let problem = PasswordPolicy.problem(with: password) { throw AccountError.weakPassword(problem) }
         let hash = try await hash(password)
-        let rows = try await client.query("""
-            UPDATE people SET password_hash = \(hash) WHERE id = \(person) RETURNING email
-            """, logger: logger)
-        for try await email in rows.decode(String.self) {
-            _ = try await client.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(email))", logger: logger)
-            let kept = token.map(Self.digest)
-            _ = try await client.query("""
-                UPDATE sessions SET revoked_at = \(clock.now())
-                WHERE person_id = \(person) AND revoked_at IS NULL AND (\(kept)::text IS NULL OR token_hash <> \(kept))
-                """, logger: logger)
-            return
+        let now = clock.now()
+        let kept = token.map(Self.digest)
+        try await client.transaction(logger: logger) { connection in
+            var found: (email: String, role: String)?
+            for try await row in try await connection.query("""
+                UPDATE people SET password_hash = \(hash) WHERE id = \(person) RETURNING email, role
+                """, logger: logger).decode((String, String).self) { found = row }
+            guard let found else { throw WorkflowError.notFound("Person \(person)") }
+            _ = try await connection.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(found.email))", logger: logger)
+            let sessions = try await Self.endSessions(of: person, keeping: kept, now: now, on: connection, logger: logger)
+            let invitations = try await Self.revokeInvitations(sentBy: person, now: now, on: connection, logger: logger)
+            // A token kept means the person changed their own password; otherwise an operator set it.
+            try await Self.record(.passwordSet, person: person, actor: kept == nil ? nil : (person, found.role), now: now,
+                                  detail: ["sessions_ended": sessions, "invitations_revoked": invitations], reason: "", on: connection, logger: logger)
         }
-        throw WorkflowError.notFound("Person \(person)")
     }
 
     /// bcrypt runs on NIO's blocking-work threads, never on the few threads every request shares.
@@ -98,23 +124,33 @@ public struct AccountStore: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// Signs in. Failures count against the email address as typed and the client address; past the
-    /// limits each is locked for a while. An unknown email costs the same bcrypt work, is counted and
-    /// locked the same way, and gets the same answers as a known one.
+    /// Signs in. Failures count against the email address (in its canonical form) and the client address;
+    /// past the limits each is locked for a while. An unknown email, and a deactivated account, cost the
+    /// same bcrypt work, are counted and locked the same way, and get the same answers as a wrong password.
+    /// A right password counts nothing. Throws `EmailAddress.Problem` for text that is not an address.
     public func login(email: String, password: String, address: String) async throws -> Session {
+        let email = try EmailAddress(email)
         let now = clock.now()
-        let failures = try await admit(email: email, address: address, now: now)
-        var found: (UUID, String?)?
-        for try await row in try await client.query(
-            "SELECT id, password_hash FROM people WHERE email = \(email.lowercased())", logger: logger
-        ).decode((UUID, String?).self) { found = row }
-        let matches = try await verify(password, against: found?.1 ?? decoyHash) && found?.1 != nil
-        guard let (person, _) = found, matches else {
-            logger.notice("Failed sign-in", metadata: ["address": "\(address)"])
-            throw AccountError.invalidCredentials(failures: failures)
+        let subjects = Subjects(email: email.canonical, address: address)
+        let attempt = try await admit(subjects, now: now)
+        do {
+            var found: (UUID, String?)?
+            for try await row in try await client.query(
+                "SELECT id, password_hash FROM people WHERE email = \(email.canonical) AND deactivated_at IS NULL", logger: logger
+            ).decode((UUID, String?).self) { found = row }
+            let matches = try await verify(password, against: found?.1 ?? decoyHash) && found?.1 != nil
+            guard let (person, _) = found, matches else {
+                let failures = try await finish(attempt, subjects, failed: true, now: now)
+                logger.notice("Failed sign-in", metadata: ["address": "\(address)"])
+                throw AccountError.invalidCredentials(failures: failures)
+            }
+            _ = try await finish(attempt, subjects, failed: false, now: now)
+            return try await openSession(for: person, now: now)
+        } catch {
+            // Whatever went wrong, the attempt no longer holds a place (a no-op once finished).
+            if !(error is AccountError) { try? await release(attempt) }
+            throw error
         }
-        try await refund(email: email, address: address)
-        return try await openSession(for: person, now: now)
     }
 
     /// The identity behind a bearer token, if it is known, not expired and not revoked.
@@ -128,6 +164,7 @@ public struct AccountStore: Sendable {
             SELECT p.id, p.role, p.practice_id, p.display_name, p.email, s.expires_at
             FROM sessions s JOIN people p ON p.id = s.person_id
             WHERE s.token_hash = \(Self.digest(token)) AND s.revoked_at IS NULL AND s.expires_at > \(clock.now())
+              AND p.deactivated_at IS NULL
             """, logger: logger).decode((UUID, String, UUID?, String, String, Date).self) {
             guard let role = Role(rawValue: role) else { break }
             return (Identity(personID: id, role: role, practiceID: practice, displayName: name, email: email), expires)
@@ -147,15 +184,22 @@ public struct AccountStore: Sendable {
     /// Wrong current passwords count and lock like failed sign-ins, so a stolen token cannot guess on.
     public func changePassword(token: String, current: String, new: String, address: String) async throws {
         let identity = try await authenticate(token: token)
-        let failures = try await admit(email: identity.email, address: address, now: clock.now())
-        var stored: String?
-        for try await hash in try await client.query(
-            "SELECT password_hash FROM people WHERE id = \(identity.personID)", logger: logger
-        ).decode(String?.self) { stored = hash }
-        guard let stored, try await verify(current, against: stored) else {
-            throw AccountError.invalidCredentials(failures: failures)
+        let now = clock.now()
+        let subjects = Subjects(email: identity.email, address: address)
+        let attempt = try await admit(subjects, now: now)
+        do {
+            var stored: String?
+            for try await hash in try await client.query(
+                "SELECT password_hash FROM people WHERE id = \(identity.personID)", logger: logger
+            ).decode(String?.self) { stored = hash }
+            guard let stored, try await verify(current, against: stored) else {
+                throw AccountError.invalidCredentials(failures: try await finish(attempt, subjects, failed: true, now: now))
+            }
+            _ = try await finish(attempt, subjects, failed: false, now: now)
+        } catch {
+            if !(error is AccountError) { try? await release(attempt) }
+            throw error
         }
-        try await refund(email: identity.email, address: address)
         try await setPassword(person: identity.personID, password: new, keeping: token)
     }
 
@@ -170,46 +214,99 @@ public struct AccountStore: Sendable {
         return Session(token: token, expiresAt: expires, identity: try await authenticate(token: token))
     }
 
-    static func emailSubject(_ email: String) -> String { "email:" + email.trimmingCharacters(in: .whitespaces).lowercased() }
+    /// Failed sign-ins and attempts in progress are kept per subject: the canonical email and the client address.
+    static func emailSubject(_ canonicalEmail: String) -> String { "email:" + canonicalEmail }
     static func addressSubject(_ address: String) -> String { "address:" + address }
 
-    private func checkLocks(_ subjects: [String], now: Date) async throws {
-        for try await lockedUntil in try await client.query(
-            "SELECT max(locked_until) FROM login_failures WHERE subject = ANY(\(subjects)) AND locked_until > \(now)", logger: logger
-        ).decode(Date?.self) {
+    struct Subjects {
+        let email: String
+        let address: String
+
+        init(email canonical: String, address: String) {
+            email = AccountStore.emailSubject(canonical)
+            self.address = AccountStore.addressSubject(address)
+        }
+
+        var all: [String] { [email, address] }
+    }
+
+    /// Advisory-lock class of sign-in admissions (two-key locks never meet the migrator's one-key lock).
+    static let admissionLockClass: Int32 = 0x6C6F67
+
+    /// Lets an attempt have its password checked, or says why not: a subject that is locked answers
+    /// `locked` (the lock is stored, with its end), and a subject with as many attempts in progress as it
+    /// has failures left before the lock answers `SignInsInProgress` (nothing is locked). So at most the
+    /// limit's worth of wrong passwords are ever checked, however many arrive at once, while a correct
+    /// password never counts as a failure. Admissions of one subject take turns (an advisory lock held
+    /// for the few milliseconds of this transaction, never during bcrypt).
+    private func admit(_ subjects: Subjects, now: Date) async throws -> UUID {
+        let attempt = UUID()
+        let windowStart = now.addingTimeInterval(-settings.addressWindow)
+        let staleBefore = now.addingTimeInterval(-settings.attemptTimeout)
+        try await client.transaction(logger: logger) { connection in
+            for subject in subjects.all.sorted() {
+                _ = try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(Self.admissionLockClass), hashtext(\(subject)))", logger: logger).collect()
+            }
+            var failures: [String: Int] = [:]
+            var lockedUntil: Date?
+            for try await (subject, count, start, until) in try await connection.query("""
+                SELECT subject, failures, window_start, locked_until FROM login_failures WHERE subject = ANY(\(subjects.all))
+                """, logger: logger).decode((String, Int, Date, Date?).self) {
+                if let until, until > now { lockedUntil = max(lockedUntil ?? until, until) }
+                failures[subject] = start < windowStart ? 0 : count
+            }
             if let lockedUntil { throw AccountError.locked(until: lockedUntil) }
+            _ = try await connection.query("""
+                DELETE FROM login_attempts WHERE subject = ANY(\(subjects.all)) AND started_at <= \(staleBefore)
+                """, logger: logger).collect()
+            var inProgress: [String: Int] = [:]
+            for try await (subject, count) in try await connection.query("""
+                SELECT subject, count(*)::int FROM login_attempts WHERE subject = ANY(\(subjects.all)) GROUP BY subject
+                """, logger: logger).decode((String, Int).self) { inProgress[subject] = count }
+            for (subject, limit, scope) in [(subjects.email, settings.failuresBeforeAccountLock, SignInsInProgress.Scope.email),
+                                            (subjects.address, settings.failuresBeforeAddressLock, .address)] {
+                let running = inProgress[subject, default: 0]
+                // With nothing in progress one attempt always goes ahead, so this answer is never given alone.
+                if running > 0 && failures[subject, default: 0] + running >= limit {
+                    throw SignInsInProgress(scope: scope, inProgress: running)
+                }
+            }
+            for subject in subjects.all {
+                _ = try await connection.query("""
+                    INSERT INTO login_attempts (attempt_id, subject, started_at) VALUES (\(attempt), \(subject), \(now))
+                    """, logger: logger).collect()
+            }
+        }
+        return attempt
+    }
+
+    /// Ends an admitted attempt. A failure counts against both subjects (and locks one past its limit);
+    /// a success starts the email's count again. In one transaction with freeing the attempt's place, so
+    /// a concurrent admission never sees the place free before the failure is counted. Returns the
+    /// email's failures in the window (0 after a success).
+    private func finish(_ attempt: UUID, _ subjects: Subjects, failed: Bool, now: Date) async throws -> Int {
+        try await client.transaction(logger: logger) { connection in
+            var failures = 0
+            if failed {
+                failures = try await count(subjects.email, on: connection, now: now, lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
+                _ = try await count(subjects.address, on: connection, now: now, lockAt: settings.failuresBeforeAddressLock, lock: settings.addressLock)
+            } else {
+                _ = try await connection.query("DELETE FROM login_failures WHERE subject = \(subjects.email)", logger: logger).collect()
+            }
+            _ = try await connection.query("DELETE FROM login_attempts WHERE attempt_id = \(attempt)", logger: logger).collect()
+            return failures
         }
     }
 
-    /// Counts this attempt against the email and the client address before the password is checked,
-    /// so parallel guesses cannot all slip under the limits: past a limit the attempt is refused
-    /// without checking. Returns the email's count (it sets the answer's delay, known account or not).
-    private func admit(email: String, address: String, now: Date) async throws -> Int {
-        let subjects = [Self.emailSubject(email), Self.addressSubject(address)]
-        try await checkLocks(subjects, now: now)
-        let emailCount = try await count(subjects[0], now: now, window: settings.addressWindow,
-                                         lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
-        let addressCount = try await count(subjects[1], now: now, window: settings.addressWindow,
-                                           lockAt: settings.failuresBeforeAddressLock, lock: settings.addressLock)
-        if emailCount > settings.failuresBeforeAccountLock || addressCount > settings.failuresBeforeAddressLock {
-            try await checkLocks(subjects, now: now)
-        }
-        return emailCount
+    /// Frees an attempt's place without counting it (the check itself failed, for instance the database).
+    private func release(_ attempt: UUID) async throws {
+        _ = try await client.query("DELETE FROM login_attempts WHERE attempt_id = \(attempt)", logger: logger)
     }
 
-    /// A right password: the email's count starts again, and the attempt no longer counts for the address.
-    private func refund(email: String, address: String) async throws {
-        _ = try await client.query("DELETE FROM login_failures WHERE subject = \(Self.emailSubject(email))", logger: logger)
-        _ = try await client.query("""
-            UPDATE login_failures SET failures = greatest(failures - 1, 0),
-                locked_until = CASE WHEN failures - 1 < \(settings.failuresBeforeAddressLock) THEN NULL ELSE locked_until END
-            WHERE subject = \(Self.addressSubject(address))
-            """, logger: logger)
-    }
-
-    private func count(_ subject: String, now: Date, window: TimeInterval, lockAt: Int, lock: TimeInterval) async throws -> Int {
-        let windowStart = now.addingTimeInterval(-window)
-        for try await failures in try await client.query("""
+    private func count(_ subject: String, on connection: PostgresConnection, now: Date, lockAt: Int, lock: TimeInterval) async throws -> Int {
+        let windowStart = now.addingTimeInterval(-settings.addressWindow)
+        for try await failures in try await connection.query("""
             INSERT INTO login_failures (subject, failures, window_start) VALUES (\(subject), 1, \(now))
             ON CONFLICT (subject) DO UPDATE SET
                 failures = CASE WHEN login_failures.window_start < \(windowStart) THEN 1 ELSE login_failures.failures + 1 END,
@@ -217,8 +314,8 @@ public struct AccountStore: Sendable {
             RETURNING failures
             """, logger: logger).decode(Int.self) {
             if failures >= lockAt {
-                _ = try await client.query(
-                    "UPDATE login_failures SET locked_until = \(now.addingTimeInterval(lock)) WHERE subject = \(subject)", logger: logger)
+                _ = try await connection.query(
+                    "UPDATE login_failures SET locked_until = \(now.addingTimeInterval(lock)) WHERE subject = \(subject)", logger: logger).collect()
             }
             return failures
         }

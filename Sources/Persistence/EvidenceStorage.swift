@@ -31,10 +31,24 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A PDF refused for active content: `name` is the PDF name found (`JavaScript`, `Launch`, …). Apart
+/// from `StorageError` because it is a refusal of what the file does, not of its size or kind; nothing
+/// is kept either way.
+public struct ActiveContentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+
+    public init(name: String) { self.name = name }
+
+    public var description: String {
+        "The PDF contains /\(name) (scripts, actions that launch programs, attached files or embedded media), which apex does not accept "
+            + "in evidence. Save or print the document to a new PDF without scripts, actions or attachments, and upload that."
+    }
+}
+
 /// Where evidence bytes live. Filesystem now; a replicated backend later implements the same calls.
 public protocol EvidenceStorage: Sendable {
-    /// Streams `chunks` into storage, refusing more than `limit` bytes or a type that is not accepted
-    /// (decided from the first bytes). When it returns, the file is durable under its digest; when it
+    /// Streams `chunks` into storage, refusing more than `limit` bytes, a type that is not accepted
+    /// (decided from the first bytes) or a PDF with active content (`ActiveContentError`). When it returns, the file is durable under its digest; when it
     /// throws, nothing is kept.
     func store(_ chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable, limit: Int64) async throws -> StoredFile
     /// The stored bytes in chunks. The last chunk is withheld until the whole content has matched the
@@ -66,6 +80,8 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
             var count: Int64 = 0
             var prefix: [UInt8] = []
             var type: EvidenceFileType?
+            // Runs over PDFs only (it stops at a first line that is not `%PDF-`), a chunk at a time.
+            var scanner = PDFActiveContentScanner()
             try await fileSystem.withFileHandle(forWritingAt: FilePath(temporary),
                                                 options: .newFile(replaceExisting: false, permissions: .ownerReadWrite)) { handle in
                 for try await chunk in chunks {
@@ -78,10 +94,14 @@ public struct FileSystemEvidenceStorage: EvidenceStorage {
                             guard type != nil else { throw StorageError.unsupportedType }
                         }
                     }
+                    scanner.feed(chunk.readableBytesView)
+                    if let name = scanner.found { throw ActiveContentError(name: name) }
                     try await handle.write(contentsOf: chunk, toAbsoluteOffset: count)
                     count += Int64(chunk.readableBytes)
                 }
                 guard count > 0 else { throw StorageError.empty }
+                scanner.finish()
+                if let name = scanner.found { throw ActiveContentError(name: name) }
                 if type == nil {
                     type = EvidenceFileType.detect(prefix: prefix, complete: true)
                     guard type != nil else { throw StorageError.unsupportedType }

@@ -232,11 +232,16 @@ extension WorkflowStore {
             ) { accepted = true }
             guard accepted else { throw WorkflowError.invalid("Only a surveyor who accepted an assignment on this application may score it.") }
             if !evidence.isEmpty {
-                var known = 0
-                for try await count in try await engine.connection.query(
-                    "SELECT count(*)::int8 FROM evidence_documents WHERE application_id = \(id) AND id = ANY(\(evidence))", logger: logger
-                ).decode(Int.self) { known = count }
+                var (known, superseded) = (0, 0)
+                for try await counts in try await engine.connection.query("""
+                    SELECT count(*)::int8, (count(*) FILTER (WHERE state = \(Workflows.EvidenceState.superseded.rawValue)))::int8
+                    FROM evidence_documents WHERE application_id = \(id) AND id = ANY(\(evidence))
+                    """, logger: logger).decode((Int, Int).self) { (known, superseded) = counts }
                 guard known == Set(evidence).count else { throw WorkflowError.invalid("A score cites only evidence documents of this application.") }
+                // A score judges what the practice submits now; a superseded version is history.
+                guard superseded == 0 else {
+                    throw WorkflowError.invalid("A score cites only current evidence: \(superseded) of the documents cited has been superseded by a newer version; cite that one.")
+                }
             }
             let version = try await Self.checkVersion(of: "scores", application: id, indicator: code, expected: expectedVersion, engine)
             _ = try await engine.connection.query("""

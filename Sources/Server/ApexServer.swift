@@ -41,6 +41,8 @@ public enum ApexServer {
         router.add(middleware: DeadlineMiddleware(limit: configuration.requestDeadline))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
         router.add(middleware: NulCharacterMiddleware())
+        router.add(middleware: IntegerQueryMiddleware(
+            names: try IntegerQueryMiddleware<AppRequestContext>.integerQueryParameters(inOpenAPI: String(decoding: APIDocument.yaml(), as: UTF8.self))))
         let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
         let sessions = SessionCache(accounts: accounts, lifetime: configuration.sessionCacheSeconds)
         router.add(middleware: AuthMiddleware(sessions: sessions))

@@ -105,7 +105,9 @@ struct DemoData {
     }
 
     private func person(_ email: String, _ name: String, _ role: Role, practice: UUID? = nil, discipline: Discipline? = nil) async throws -> Actor {
-        let id = try await workflow.createPerson(email: email, name: name, role: role, practiceID: practice, discipline: discipline)
+        // Stored in the canonical form sign-in looks up (the database refuses any other).
+        let id = try await workflow.createPerson(email: try EmailAddress(email).canonical, name: name, role: role,
+                                                 practiceID: practice, discipline: discipline)
         try await accounts.setPassword(person: id, password: Self.password)
         return Actor(id: id, role: role)
     }

@@ -4,6 +4,8 @@ import OpenAPIRuntime
 import AccreditationCore
 import Persistence
 import Foundation
+import PostgresNIO
+import Yams
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sensible, else a new one), puts it
 /// in the request's log metadata and echoes it in the response.
@@ -35,8 +37,13 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Turns every error into problem+json: known HTTP errors keep their status; anything else is a 500
-/// whose details go to the log, not to the client.
+/// Turns every error into problem+json: known HTTP errors keep their status; PostgreSQL's data errors
+/// (a value the database could not take, SQLSTATE class 22) are the client's, 400; anything else is a
+/// 500 whose cause goes to the log, never to the client.
+///
+/// Only the cause is logged, with the request id already in the logger's metadata: never the request,
+/// its headers or its decoded body (the OpenAPI runtime's `ServerError` carries all three, including an
+/// `Authorization` token and a sign-in's password).
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -57,15 +64,32 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(status: error.status, type: Problem.typeBase + "http-\(error.status.code)",
                           title: error.status.reasonPhrase, detail: nil)
         } catch {
-            context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw Problem.internalError
+            throw Self.unexpected(error, context: context)
         }
+    }
+
+    /// A database data error is a 400; anything else is logged (its cause only) and answered 500.
+    static func unexpected(_ error: any Error, context: Context) -> Problem {
+        if let problem = Problem(databaseDataError: error) { return problem }
+        context.logger.error("Request failed", metadata: ["cause": "\(LogRedaction.scrub(String(reflecting: error)))"])
+        return .internalError
+    }
+}
+
+extension Problem {
+    /// PostgreSQL refused a value (SQLSTATE class 22: out of range, invalid text representation,
+    /// invalid datetime format, untranslatable character …). The boundary checks should catch these
+    /// first; this is the net under them, so a value that slips through is still the client's 400.
+    init?(databaseDataError error: any Error) {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") else { return nil }
+        self = .badRequest("A value in the request is out of range or not in the form the field needs (SQLSTATE \(state)).")
     }
 }
 
 extension ProblemMiddleware {
     /// The OpenAPI layer wraps what went wrong: a request it could not decode is the client's fault (400,
-    /// 415); a Problem thrown by a handler keeps its status; anything else is a 500.
+    /// 415); a Problem thrown by a handler keeps its status; anything else is a 500 whose underlying
+    /// cause, not the wrapped request, is logged.
     static func problem(for error: ServerError, context: Context) -> Problem {
         if let problem = error.underlyingError as? Problem { return problem }
         switch error.httpStatus {
@@ -73,11 +97,10 @@ extension ProblemMiddleware {
             return Problem(status: .unsupportedMediaType, type: Problem.typeBase + "unsupported-media-type", title: "Unsupported media type",
                            detail: "This operation does not accept a body of that Content-Type; the OpenAPI document lists the ones it does.")
         case let status where (400..<500).contains(status.code):
-            return status == .badRequest ? .badRequest(describe(error))
+            return status == .badRequest ? .badRequest(describe(error), field: field(of: error))
                 : Problem(status: status, type: Problem.typeBase + "http-\(status.code)", title: status.reasonPhrase, detail: describe(error))
         default:
-            context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
-            return .internalError
+            return unexpected(error.underlyingError, context: context)
         }
     }
 
@@ -102,6 +125,17 @@ extension ProblemMiddleware {
         return error.causeDescription
     }
 
+    /// The field a decoding failure is about, for the problem's `field` member; `nil` when unknown.
+    static func field(of error: ServerError) -> String? {
+        guard let decoding = error.underlyingError as? DecodingError else { return nil }
+        switch decoding {
+        case let .keyNotFound(key, context): return path(context.codingPath + [key])
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? nil : path(context.codingPath)
+        @unknown default: return nil
+        }
+    }
+
     static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
@@ -109,12 +143,15 @@ extension ProblemMiddleware {
 
 /// Refuses JSON bodies above the configured size before anything reads them whole. Evidence uploads
 /// (`application/octet-stream` to `…/evidence`) pass through unread: they are streamed, with their own limit.
+/// A body whose client waits for `100 Continue` asks for it on its first read (see `ExpectContinueHandler`).
 public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
     public init(limit: Int) { self.limit = limit }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var request = request
+        request.body = ExpectContinue.body(request.body, token: request.headers[.apexContinueToken])
         if request.method == .post, request.uri.path.hasSuffix("/evidence"),
            request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
             return try await next(request, context)
@@ -122,10 +159,10 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem.tooLarge(limit: limit)
         }
-        var request = request
         do {
             _ = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // Collecting throws NIO's own error past the limit (a body without a length); one problem type either way.
             throw Problem.tooLarge(limit: limit)
         }
         return try await next(request, context)
@@ -139,7 +176,8 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.string.range(of: "%00") != nil || request.headers.contains(where: { $0.value.contains("%00") || $0.value.contains("\u{0}") }) {
-            throw Problem.badRequest("Text must not contain the NUL character (%00).")
+            let parameter = Self.parameterWithNul(request.uri.query)
+            throw Problem.badRequest("\(parameter ?? "Text") must not contain the NUL character (%00).", field: parameter)
         }
         // Uploads are raw bytes, streamed unread; other bodies were collected within their limit already.
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") != true else { return try await next(request, context) }
@@ -149,6 +187,18 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
             throw Problem.badRequest("Text must not contain the NUL character (\\u0000).")
         }
         return try await next(request, context)
+    }
+
+    /// The query parameter whose value holds `%00`, when its name is a plain parameter name, so the
+    /// answer can name it (`file_name must not contain …`).
+    static func parameterWithNul(_ query: String?) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[1].contains("%00") else { continue }
+            let name = String(parts[0])
+            return name.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,63}/) != nil ? name : nil
+        }
+        return nil
     }
 
     /// True when the JSON text escapes a NUL: `\u0000` after an even number of backslashes' worth of escaping.
@@ -226,4 +276,87 @@ struct AuthMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-Id")!
+}
+
+/// Gives every request but an upload a deadline: when its work (most often waiting for a database
+/// connection while PostgreSQL is down) is not done in time, the work is cancelled and the client gets a
+/// 503 problem instead of a socket that never answers. Uploads stream for as long as the client sends;
+/// graceful shutdown bounds them instead.
+public struct DeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: Duration
+
+    public init(limit: Duration) { self.limit = limit }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
+            return try await next(request, context)
+        }
+        let limit = limit
+        return try await withoutActuallyEscaping(next) { next in
+            // The closure is called once, in the child task, and the group outlives it.
+            let work = UncheckedSendable(next)
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await work.value(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    context.logger.error("Request passed its deadline; cancelled", metadata: ["limit": "\(limit)"])
+                    throw Problem(status: .serviceUnavailable, type: Problem.typeBase + "deadline-exceeded", title: "Not completed in time",
+                                  detail: "The request could not be completed within \(limit) (the database may be unavailable); nothing was changed unless a later read shows it. Try again shortly.")
+                }
+                return response
+            }
+        }
+    }
+}
+
+/// Carries a value the compiler cannot prove sendable across one task boundary whose use is sequential.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Whole-number query parameters (`limit`, `within_days`, … : every query parameter the OpenAPI document
+/// types as `integer`) must be plain decimal digits, at most 15 of them, optionally after one minus sign.
+/// The generated decoder would take `+5` and refuse `abc` without naming the parameter; this answers 400
+/// naming it, before anything else reads the value. Ranges stay with the operations.
+public struct IntegerQueryMiddleware<Context: RequestContext>: RouterMiddleware {
+    let names: Set<String>
+
+    public init(names: Set<String>) { self.names = names }
+
+    /// The names of every query parameter the document declares as an integer.
+    public static func integerQueryParameters(inOpenAPI yaml: String) throws -> Set<String> {
+        guard let document = try Yams.load(yaml: yaml) as? [String: Any] else { return [] }
+        let shared = ((document["components"] as? [String: Any])?["parameters"] as? [String: Any]) ?? [:]
+        var names = Set<String>()
+        func visit(_ raw: Any) {
+            var parameter = raw as? [String: Any] ?? [:]
+            if let ref = parameter["$ref"] as? String, let name = ref.split(separator: "/").last {
+                parameter = shared[String(name)] as? [String: Any] ?? [:]
+            }
+            if parameter["in"] as? String == "query", (parameter["schema"] as? [String: Any])?["type"] as? String == "integer",
+               let name = parameter["name"] as? String { names.insert(name) }
+        }
+        for case let item as [String: Any] in (document["paths"] as? [String: Any] ?? [:]).values {
+            for case let operation as [String: Any] in item.values {
+                for parameter in operation["parameters"] as? [Any] ?? [] { visit(parameter) }
+            }
+        }
+        return names
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        for item in request.uri.queryParameters where names.contains(String(item.key)) {
+            let value = item.value.removingPercentEncoding ?? String(item.value)
+            let digits = value.hasPrefix("-") ? value.utf8.dropFirst() : value.utf8[...]
+            guard (1...15).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }) else {
+                throw Problem.badRequest("\(item.key) is a whole number written in plain digits, such as 50.", field: String(item.key))
+            }
+        }
+        return try await next(request, context)
+    }
 }

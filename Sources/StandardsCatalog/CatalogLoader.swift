@@ -47,10 +47,7 @@ public enum CatalogLoader {
     public static func read(folder: String) -> (CatalogRelease?, [CatalogIssue]) {
         let log = IssueLog()
         let releasePath = join(folder, releaseFileName)
-        let domainFiles = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != releaseFileName }
-            .sorted()
-            .map { join(folder, $0) }
+        let domainFiles = domainFiles(in: folder)
 
         var header: ReleaseHeader?
         if FileManager.default.fileExists(atPath: releasePath) {
@@ -83,6 +80,14 @@ public enum CatalogLoader {
         ), [])
     }
 
+    /// Every `.yaml` or `.yml` file of a release folder but `release.yaml`, in name order.
+    static func domainFiles(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != releaseFileName }
+            .sorted()
+            .map { join(folder, $0) }
+    }
+
     /// Reads and composes one file, refusing what would be unsafe or pointless to parse.
     static func parse(_ path: String, log: IssueLog) -> Node? {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -113,6 +118,10 @@ public enum CatalogLoader {
             // The parser owns the anchors that nodes point to weakly; keep it alive while they are read.
             return withExtendedLifetime(parser) { AnchoredNode.detach(node, log: log, file: path) }
         } catch let error as YamlError {
+            if case .duplicatedKeysInMapping = error, let repeats = DuplicateKeys.locate(in: text, file: path) {
+                for found in repeats { log.add(path, found.line, found.column, found.message) }
+                return nil
+            }
             let (line, column, message) = describe(error)
             log.add(path, line, column, message)
             return nil
@@ -169,7 +178,8 @@ public enum CatalogLoader {
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return (mark.line, mark.column, "YAML syntax error: \(detail)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return (context.mark.line, context.mark.column, "duplicate key '\(duplicates.joined(separator: "', '"))' in one mapping")
+            // Only when DuplicateKeys could not locate the repeats: Yams marks the first occurrence.
+            return (context.mark.line, context.mark.column, "duplicate key '\(duplicates.joined(separator: "', '"))' in one mapping (this is its first occurrence; it appears again below)")
         case let .reader(problem, offset, _, _):
             return (1, (offset ?? 0) + 1, "cannot be read as YAML: \(problem)")
         default:

@@ -102,7 +102,7 @@ struct DomainReader {
             }
         }
         let guidance = reader.text(fields["guidance"], "\(name) 'guidance'")
-        let level = reader.integer(fields["level"], "\(name) 'level'", in: 1...2).flatMap(Level.init(rawValue:))
+        let level = reader.integer(fields["level"], "\(name) 'level'", in: Limits.level).flatMap(Level.init(rawValue:))
         let evidence = reader.list(fields["evidence"], "\(name) 'evidence'")?.compactMap(readEvidence)
         if level == .mustMeet, let list = fields["evidence"], case .sequence(let items) = list, items.isEmpty {
             reader.report(list, "level-1 \(name) lists no expected evidence; a must-meet indicator needs at least one")
@@ -199,9 +199,10 @@ struct DomainReader {
         case (.agentSet, "includes_any"):
             guard let items = reader.list(fields["includes_any"], "'includes_any'", nonEmpty: true) else { return nil }
             let agents = items.compactMap { reader.choice($0, RPTAgent.self, "agent") }
-            return agents.count == items.count ? .includesAny(field, agents) : nil
+            guard agents.count == items.count, reader.unique(agents, items, "'includes_any'") else { return nil }
+            return .includesAny(field, agents)
         case (.count, "at_least"):
-            return reader.integer(fields["at_least"], "'at_least'", in: 0...10_000).map { .atLeast(field, $0) }
+            return reader.integer(fields["at_least"], "'at_least'", in: Limits.count(field)).map { .atLeast(field, $0) }
         default:
             let expected = switch field.kind {
             case .flag: "equals: true or false"
@@ -221,7 +222,7 @@ struct DomainReader {
     }
 
     private func readOverrides(_ node: Node, owner: String, thresholds: [String: Double]) -> [JurisdictionOverride]? {
-        guard let items = reader.list(node, "\(owner) 'jurisdiction_overrides'") else { return nil }
+        guard let items = reader.list(node, "\(owner) 'jurisdiction_overrides'", nonEmpty: true) else { return nil }
         var seen = Set<String>()
         let overrides = items.compactMap { item -> JurisdictionOverride? in
             guard let fields = reader.fields(item, "a jurisdiction override", required: ["jurisdiction", "note"], optional: ["references", "thresholds"]),

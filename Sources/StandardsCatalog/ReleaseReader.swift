@@ -57,8 +57,14 @@ enum Patterns {
     static let jurisdiction: Shape = { s in s.hasPrefix("US-") && s.count == 5 && s.dropFirst(3).allSatisfy(upper) }
     /// A regulator: `US-NRC` or an Agreement State.
     static let regulator: Shape = { s in s == "US-NRC" || jurisdiction(s) }
-    static let apexStandard: Shape = { s in s.first == "S" && digits(s.dropFirst(), 1...2) && s.dropFirst().first != "0" }
-    static let thresholdName: Shape = { s in s.first.map(lower) == true && s.allSatisfy { lower($0) || digit($0) || $0 == "_" } }
+    /// The nine publicly named APEx standards, `S1` to `S9`.
+    static let apexStandard: Shape = { s in s.first == "S" && digits(s.dropFirst(), 1...1) && s.dropFirst().first != "0" }
+    /// `[a-z][a-z0-9]*(_[a-z0-9]+)+`: snake_case with at least two words (the last is usually the unit).
+    static let thresholdName: Shape = { s in
+        let words = s.split(separator: "_", omittingEmptySubsequences: false)
+        return s.first.map(lower) == true && words.count >= 2
+            && words.allSatisfy { word in !word.isEmpty && word.allSatisfy { lower($0) || digit($0) } }
+    }
     static let url: Shape = { s in
         (s.hasPrefix("https://") || s.hasPrefix("http://")) && s.count > 8 && !s.contains(where: \.isWhitespace)
     }
@@ -77,8 +83,11 @@ struct ReleaseReader {
         let title = reader.text(fields["title"], "'title'")
         let effective = readDate(fields["effective"])
         let status = reader.choice(fields["status"], ReleaseStatus.self, "'status'")
-        let pathways = reader.list(fields["pathways"], "'pathways'", nonEmpty: true)?
-            .compactMap { reader.choice($0, Pathway.self, "pathway") }
+        let pathwayNodes = reader.list(fields["pathways"], "'pathways'", nonEmpty: true)
+        let pathways = pathwayNodes.flatMap { nodes -> [Pathway]? in
+            let pathways = nodes.compactMap { reader.choice($0, Pathway.self, "pathway") }
+            return pathways.count == nodes.count && reader.unique(pathways, nodes, "'pathways'") ? pathways : nil
+        }
         let scales = readScales(fields["scoring_scales"])
         let references = readReferences(fields["references"])
         if let releaseID, let id, let version, releaseID != CatalogRelease.releaseID(id: id, version: version) {
@@ -110,6 +119,9 @@ struct ReleaseReader {
                   let id = reader.text(fields["id"], "scale 'id'", matching: Patterns.slug, example: "compliance"),
                   let title = reader.text(fields["title"], "scale 'title'"),
                   let valueNodes = reader.list(fields["values"], "scale 'values'", nonEmpty: true) else { return nil }
+            if valueNodes.count < 2 {
+                reader.report(fields["values"], "scale '\(id)' needs at least two values: one that meets the requirement and one that does not")
+            }
             if !seen.insert(id).inserted { reader.report(fields["id"], "duplicate scoring scale '\(id)'") }
             let values = valueNodes.compactMap { value -> ScaleValue? in
                 guard let f = reader.fields(value, "a scale value", required: ["id", "title", "meets"], optional: ["not_applicable"]),
@@ -135,7 +147,7 @@ struct ReleaseReader {
                   let id = reader.text(fields["id"], "reference 'id'", matching: Patterns.slug, example: "cfr-10-35"),
                   let title = reader.text(fields["title"], "reference 'title'"),
                   let publisher = reader.text(fields["publisher"], "reference 'publisher'"),
-                  let year = reader.integer(fields["year"], "reference 'year'", in: 1900...2100),
+                  let year = reader.integer(fields["year"], "reference 'year'", in: Limits.year),
                   let url = reader.text(fields["url"], "reference 'url'", matching: Patterns.url, example: "https://…") else { return nil }
             if let first = seen[id] {
                 reader.report(fields["id"], "duplicate reference id '\(id)' (first defined at \(first.short))")

@@ -17,11 +17,15 @@ public enum ScopeLoader {
         guard let fields = reader.fields(root, "the scope", required: ["agents"], optional: [
             "inpatient_therapy", "patient_specific_dosimetry", "site_count", "licensed_use_types", "jurisdiction",
         ]) else { return nil }
-        let agents = reader.list(fields["agents"], "'agents'")?.compactMap { reader.choice($0, RPTAgent.self, "agent") }
+        let agentNodes = reader.list(fields["agents"], "'agents'")
+        let agents = agentNodes.flatMap { nodes -> [RPTAgent]? in
+            let agents = nodes.compactMap { reader.choice($0, RPTAgent.self, "agent") }
+            return agents.count == nodes.count && reader.unique(agents, nodes, "'agents'") ? agents : nil
+        }
         let inpatient = fields["inpatient_therapy"].map { reader.flag($0, "'inpatient_therapy'") } ?? false
         let dosimetry = fields["patient_specific_dosimetry"].map { reader.flag($0, "'patient_specific_dosimetry'") } ?? false
-        let sites = fields["site_count"].map { reader.integer($0, "'site_count'", in: 1...1000) } ?? 1
-        let uses = fields["licensed_use_types"].map { reader.integer($0, "'licensed_use_types'", in: 1...20) } ?? 1
+        let sites = fields["site_count"].map { reader.integer($0, "'site_count'", in: Limits.siteCount) } ?? 1
+        let uses = fields["licensed_use_types"].map { reader.integer($0, "'licensed_use_types'", in: Limits.licensedUseTypes) } ?? 1
         let jurisdiction = fields["jurisdiction"].map {
             reader.text($0, "'jurisdiction'", matching: Patterns.regulator, example: "US-NRC or US-NC")
         } ?? "US-NRC"

@@ -8,7 +8,7 @@ import StandardsCatalog
 struct Standards: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate, compare, publish and query the standards catalog.",
-        subcommands: [Validate.self, Diff.self, Applicable.self, Publish.self, Retire.self]
+        subcommands: [Validate.self, ExportJSON.self, Diff.self, Applicable.self, Publish.self, Retire.self]
     )
 
     struct Validate: AsyncParsableCommand {
@@ -34,6 +34,33 @@ struct Standards: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(problems) problem(s) found.\n".utf8))
                 throw ExitCode.failure
             }
+        }
+    }
+
+    struct ExportJSON: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-json",
+            abstract: "Print what apex read from catalog releases (and scope files) as JSON.",
+            discussion: """
+                The files are validated first; when any has a problem, every problem is printed as \
+                file:line:column: message and nothing is exported. Otherwise each file's content is printed as \
+                apex typed it (numbers only from plain decimals), with the line:column of every value by JSON \
+                Pointer. scripts/check-schema.py checks this output against Standards/catalog.schema.json, so \
+                the schema and apex judge the same reading of the files.
+                """
+        )
+
+        @Argument(help: "A release folder, or a folder holding release folders.")
+        var path = "Standards"
+        @Option(help: "A practice scope file to export as well (repeatable).")
+        var scope: [String] = []
+
+        func run() async throws {
+            let document = try CLI.catalog {
+                try CatalogExport.document(releaseFolders: try CatalogLoader.releaseFolders(under: path), scopeFiles: scope)
+            }
+            FileHandle.standardOutput.write(try CatalogExport.json(document))
+            FileHandle.standardOutput.write(Data("\n".utf8))
         }
     }
 

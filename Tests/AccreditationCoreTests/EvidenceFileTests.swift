@@ -65,8 +65,112 @@ import Testing
         #expect(EvidenceFileName.sanitize(raw) == expected)
     }
 
-    @Test func longNamesAreCut() {
-        #expect(EvidenceFileName.sanitize(String(repeating: "a", count: 500) + ".pdf").count == 200)
+    /// The examples docs/api.md gives (a NUL never gets here: the API refuses `%00` in any parameter).
+    @Test func theDocumentedExamples() {
+        #expect(EvidenceFileName.sanitize("../../../etc/passwd.pdf") == "passwd.pdf")
+        #expect(EvidenceFileName.sanitize("../../../etc/passwd\u{7}.pdf") == "passwd.pdf")
+        #expect(EvidenceFileName.sanitize("C:\\Users\\me\\..\\report<1>.pdf") == "report1.pdf")
         #expect(EvidenceFileName.sanitize(nil) == "document")
+    }
+
+    @Test func longNamesKeepTheirExtension() {
+        let cut = EvidenceFileName.sanitize(String(repeating: "a", count: 500) + ".pdf")
+        #expect(cut == String(repeating: "a", count: 196) + ".pdf")
+        let exact = String(repeating: "b", count: 196) + ".txt"
+        #expect(EvidenceFileName.sanitize(exact) == exact)
+        #expect(EvidenceFileName.sanitize(String(repeating: "c", count: 300)) == String(repeating: "c", count: 200))
+        // A "suffix" that is no extension (a space, punctuation, too long) is cut like the rest.
+        #expect(EvidenceFileName.sanitize(String(repeating: "d", count: 300) + ".final version") == String(repeating: "d", count: 200))
+        // Spaces left at the cut go, so the name does not end in `   .pdf`.
+        #expect(EvidenceFileName.sanitize(String(repeating: "e", count: 190) + String(repeating: " ", count: 20) + ".pdf")
+                == String(repeating: "e", count: 190) + ".pdf")
+    }
+
+    /// A character made of several code points is kept whole or dropped whole, and the name fits 255 bytes.
+    @Test(arguments: ["e\u{301}", "🇫🇷", "👍🏽", "한"])
+    func cutsNeverSplitACharacter(_ character: String) throws {
+        let raw = String(repeating: character, count: 300) + ".pdf"
+        let cut = EvidenceFileName.sanitize(raw)
+        #expect(cut.hasSuffix(".pdf"))
+        let stem = cut.dropLast(4)
+        #expect(!stem.isEmpty && stem.allSatisfy { String($0) == character }, "\(cut.debugDescription)")
+        #expect(cut.count <= EvidenceFileName.maxCharacters && cut.utf8.count <= EvidenceFileName.maxBytes)
+        // As many as fit: one more would break a limit.
+        #expect(stem.count + 1 + 4 > EvidenceFileName.maxCharacters || cut.utf8.count + character.utf8.count > EvidenceFileName.maxBytes)
+    }
+
+    @Test func aCharacterTooLargeForANameLeavesTheExtension() {
+        let zalgo = "a" + String(repeating: "\u{301}", count: 300)
+        #expect(EvidenceFileName.sanitize(zalgo + ".pdf") == "document.pdf")
+    }
+
+    // MARK: - Active content in PDFs
+
+    static func scan(_ text: String, chunks: Int = 1) -> String? {
+        var scanner = PDFActiveContentScanner()
+        let bytes = Array(text.utf8)
+        let size = max(1, (bytes.count + chunks - 1) / chunks)
+        for start in stride(from: 0, to: bytes.count, by: size) { scanner.feed(bytes[start..<min(bytes.count, start + size)]) }
+        scanner.finish()
+        return scanner.found
+    }
+
+    static let head = "%PDF-1.7\n%âãÏÓ\n"
+
+    @Test(arguments: [
+        ("1 0 obj << /Type /Catalog /OpenAction 2 0 R >> endobj 2 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >> endobj", "JavaScript"),
+        ("2 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj", "JavaScript"),
+        ("2 0 obj << /JS 5 0 R >> endobj", "JS"),
+        ("3 0 obj << /S /Launch /F (cmd.exe) >> endobj", "Launch"),
+        ("4 0 obj << /Type /EmbeddedFile /Length 3 >> endobj", "EmbeddedFile"),
+        ("1 0 obj << /Names << /EmbeddedFiles 6 0 R >> >> endobj", "EmbeddedFiles"),
+        ("7 0 obj << /Subtype /RichMedia >> endobj", "RichMedia"),
+        // `#xx` escapes spell the same name.
+        ("2 0 obj << /S /J#61vaScript >> endobj", "JavaScript"),
+        ("2 0 obj << /#4a#53 (x) >> endobj", "JS"),
+        // The data of a stream without a filter is plain PDF (an uncompressed object stream).
+        ("5 0 obj << /Type /ObjStm /N 1 /First 4 /Length 30 >>\nstream\n6 0 << /S /JavaScript >>\nendstream endobj", "JavaScript"),
+        // A name running to the end of the file.
+        ("trailer << /Root 1 0 R /JS", "JS"),
+    ])
+    func activeContentIsFound(_ body: String, expected: String) {
+        #expect(Self.scan(Self.head + body) == expected)
+    }
+
+    @Test(arguments: [
+        "1 0 obj << /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >> endobj",
+        "1 0 obj << /JSON 1 /JSFont 2 /Launcher 3 /EmbeddedFileCount 0 >> endobj",
+        "1 0 obj << /Title (How we use /JS and /JavaScript (nested /Launch)) /Subject (a \\) /JS inside) >> endobj",
+        "% /JavaScript in a comment\n1 0 obj << >> endobj",
+        "1 0 obj << /Filter /FlateDecode /Length 40 >>\nstream\n\u{1}\u{2}/JS /Launch garbage that looks like names\nendstream\nendobj",
+        "JavaScript and JS written as words, not names",
+    ])
+    func inertPDFsPass(_ body: String) {
+        #expect(Self.scan(Self.head + body) == nil, "\(body)")
+    }
+
+    @Test func onlyPDFsAreScanned() {
+        #expect(Self.scan("Minutes /JS /Launch\n") == nil)
+        #expect(Self.scan(" %PDF-1.7\n/JS ") == nil)
+    }
+
+    /// Chunks arrive as the network delivers them: a name split anywhere is still seen, and a stream's
+    /// end is still found, after the overlap `endstrendstream`.
+    @Test func namesAreFoundAcrossEveryChunkBoundary() {
+        let text = Self.head + "1 0 obj << /Filter /FlateDecode >>\nstream\n/JS x endstrendstream\n2 0 obj << /S /J#61vaScript >> endobj"
+        let bytes = Array(text.utf8)
+        for cut in 0...bytes.count {
+            var scanner = PDFActiveContentScanner()
+            scanner.feed(bytes[..<cut])
+            scanner.feed(bytes[cut...])
+            scanner.finish()
+            #expect(scanner.found == "JavaScript", "cut at \(cut)")
+        }
+        #expect(Self.scan(text, chunks: bytes.count) == "JavaScript")
+    }
+
+    @Test func anUnclosedStringDoesNotHideTheRest() {
+        let text = Self.head + "1 0 obj << /Title (never closed " + String(repeating: "x", count: 70_000) + " >> /S /Launch >> endobj"
+        #expect(Self.scan(text, chunks: 7) == "Launch")
     }
 }

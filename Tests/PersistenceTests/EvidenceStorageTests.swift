@@ -66,6 +66,29 @@ import Testing
         }
     }
 
+    /// A PDF with a script is refused while it streams, wherever the chunks split the name, and nothing
+    /// is kept; the same words in a text file, or past the sniffing window of a clean PDF, are fine.
+    @Test func pdfsWithActiveContentAreRefused() async throws {
+        try await Self.withStorage { storage, root in
+            let padding = [UInt8](repeating: 0x20, count: 100_000)
+            let script = Array("%PDF-1.7\n".utf8) + padding + Array("2 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n".utf8)
+            let split = 100_000 + 9 + 18  // inside `/JavaScript`
+            await #expect(throws: ActiveContentError(name: "JavaScript")) {
+                try await storage.store(Self.chunks([Array(script[..<split]), Array(script[split...])]), limit: 1 << 20)
+            }
+            let launch = Array("%PDF-1.4\n3 0 obj << /S /Launch /F (calc.exe) >> endobj".utf8)
+            await #expect(throws: ActiveContentError(name: "Launch")) {
+                try await storage.store(Self.chunks(launch.map { [$0] }), limit: 1 << 20)
+            }
+            #expect(Self.files(in: root).isEmpty)
+            let text = try await storage.store(Self.chunks([Array("Minutes: the /JavaScript and /Launch names are refused in PDFs.\n".utf8)]), limit: 1 << 20)
+            #expect(text.type == .text)
+            let clean = try await storage.store(Self.chunks([Array("%PDF-1.7\n".utf8) + padding + Array("1 0 obj << /Type /Catalog >> endobj\n".utf8)]),
+                                                limit: 1 << 20)
+            #expect(clean.type == .pdf)
+        }
+    }
+
     @Test func aDamagedFileIsNeverDeliveredWhole() async throws {
         try await Self.withStorage { storage, root in
             let content = Array("plain text evidence\n".utf8) + [UInt8](repeating: 0x61, count: 600_000)

@@ -117,6 +117,143 @@ import Testing
         }
     }
 
+    /// The issue's example: thirty correct sign-ins at once from one address. None is told of a lock that
+    /// does not exist; those that wait are told why and for how long (1 s); the next one goes through, and
+    /// nothing was counted. Wrong passwords still lock as documented.
+    @Test func aBurstOfCorrectSignInsIsNeverCalledALock() async throws {
+        let database = Mutex<DatabaseSettings?>(nil)
+        try await TestApp.run(seed: { settings in
+            try await Self.seed(settings)
+            database.withLock { $0 = settings }
+        }) { client in
+            let replies = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<30 { group.addTask { try await Self.login(client) } }
+                return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { [.ok, .tooManyRequests].contains($0.status) })
+            #expect(replies.filter { $0.status == .ok }.count >= 5, "at least the failures allowed before a lock are checked at once")
+            for waiting in replies where waiting.status == .tooManyRequests {
+                #expect(waiting.json["type"] as? String == "https://apex.example/problems/sign-ins-in-progress")
+                #expect(waiting.headers[.retryAfter] == "1")
+                #expect((waiting.json["detail"] as? String)?.contains("lock") == false)
+            }
+            #expect(try await Self.login(client).status == .ok)
+            #expect(try await Self.rows(database.withLock { $0 }) == (failures: 0, attempts: 0))
+
+            for _ in 0..<5 { #expect(try await Self.login(client, password: "guess guess guess").status == .unauthorized) }
+            let locked = try await Self.login(client)
+            #expect(locked.status == .tooManyRequests && locked.json["type"] as? String == "https://apex.example/problems/locked")
+            #expect(locked.headers[.retryAfter] == "900")
+            #expect(locked.json["detail"] as? String == "Signing in is locked for 900 second(s) after repeated failures.")
+        }
+    }
+
+    /// Of the same kind: many people behind one reverse proxy signing in at once with their right passwords
+    /// neither lock that address nor count against it.
+    @Test func manyPeopleBehindOneAddressSigningInAtOnceCountNothing() async throws {
+        let database = Mutex<DatabaseSettings?>(nil)
+        try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 5 }, seed: { settings in
+            database.withLock { $0 = settings }
+            try await Database.withClient(settings, logger: TestCluster.logger) { client in
+                var accountSettings = AccountSettings()
+                accountSettings.bcryptCost = 4
+                let accounts = AccountStore(client: client, logger: TestCluster.logger, settings: accountSettings)
+                for index in 0..<12 {
+                    let person = try await WorkflowStore(client: client, logger: TestCluster.logger)
+                        .createPerson(email: "person\(index)@example.org", name: "Person \(index)", role: .staff)
+                    try await accounts.setPassword(person: person, password: Self.password)
+                }
+            }
+        }) { client in
+            for _ in 0..<2 {
+                let replies = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                    for index in 0..<12 { group.addTask { try await Self.login(client, email: "person\(index)@example.org") } }
+                    return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
+                }
+                #expect(!replies.contains { $0.json["type"] as? String == "https://apex.example/problems/locked" })
+                #expect(replies.allSatisfy { $0.status == .ok || $0.headers[.retryAfter] == "1" })
+            }
+            #expect(try await Self.rows(database.withLock { $0 }) == (failures: 0, attempts: 0))
+            // Four failures from the address still leave room: the limit counts failures only.
+            for index in 0..<4 { #expect(try await Self.login(client, email: "person\(index)@example.org", password: "wrong wrong wrong").status == .unauthorized) }
+            #expect(try await Self.login(client, email: "person11@example.org").status == .ok)
+        }
+    }
+
+    /// Rows in `login_failures` and `login_attempts`.
+    static func rows(_ settings: DatabaseSettings?) async throws -> (failures: Int, attempts: Int) {
+        let settings = try #require(settings)
+        return try await Database.withClient(settings, logger: TestCluster.logger) { client in
+            var counts: [Int] = []
+            for table in ["login_failures", "login_attempts"] {
+                for try await count in try await client.query("SELECT count(*)::int FROM \(unescaped: table)", logger: TestCluster.logger).decode(Int.self) {
+                    counts.append(count)
+                }
+            }
+            return (counts[0], counts[1])
+        }
+    }
+
+    /// One mailbox, one account: invitations, sign-in and the lockout compare the canonical form.
+    @Test func spellingsOfOneAddressAreOneAccount() async throws {
+        try await TestApp.run(seed: Self.seed) { client in
+            let api = API(client: client)
+            let staff = try await api.login("staff@example.org", Self.password)
+            let invited = try await api.call(.post, "/api/v1/invitations", token: staff, json: [
+                "email": "  Re\u{0301}mi@Example.org", "display_name": "Rémi", "role": "staff"])
+            #expect(invited.status == .created && invited["email"].map { Array($0.unicodeScalars) } == Array("r\u{00E9}mi@example.org".unicodeScalars),
+                    "\(invited.text)")
+            #expect(try await api.call(.post, "/api/v1/invitations/accept", json: ["token": invited["token"] ?? "", "password": "a fine new password"]).status == .created)
+            // The other spelling is the same address.
+            for spelling in ["r\u{00E9}mi@example.org", "R\u{00C9}MI@EXAMPLE.ORG", "\u{FF52}\u{00E9}mi@example.org"] {
+                let again = try await api.call(.post, "/api/v1/invitations", token: staff, json: ["email": spelling, "display_name": "Rémi", "role": "staff"])
+                #expect(again.status == .unprocessableContent && again["detail"] == "r\u{00E9}mi@example.org already has an account.", "\(spelling): \(again.text)")
+            }
+            #expect(try await Self.login(client, email: "RE\u{0301}MI@Example.ORG", password: "a fine new password").status == .ok)
+            // An invisible character is refused the same way everywhere, named.
+            let hidden = "re\u{0301}mi\u{200B}@example.org"
+            let refusedInvitation = try await api.call(.post, "/api/v1/invitations", token: staff, json: ["email": hidden, "display_name": "R", "role": "staff"])
+            #expect(refusedInvitation.status == .unprocessableContent && refusedInvitation["detail"]?.contains("U+200B") == true)
+            let refusedSignIn = try await api.call(.post, "/api/v1/auth/login", json: ["email": hidden, "password": "a fine new password"])
+            #expect(refusedSignIn.status == .badRequest && refusedSignIn["field"] == "email" && refusedSignIn["detail"]?.contains("U+200B") == true)
+            // Failures under different spellings count against one address.
+            for spelling in ["r\u{00E9}mi@example.org", "R\u{00C9}MI@example.org", "re\u{0301}mi@EXAMPLE.org", "r\u{00E9}mi@example.org", "RE\u{0301}MI@example.org"] {
+                #expect(try await Self.login(client, email: spelling, password: "wrong wrong wrong").status == .unauthorized)
+            }
+            let locked = try await Self.login(client, email: "\u{FF52}\u{00E9}mi@example.org", password: "a fine new password")
+            #expect(locked.status == .tooManyRequests && locked.json["type"] as? String == "https://apex.example/problems/locked")
+        }
+    }
+
+    /// A practice admin inviting an address learns nothing about accounts outside their practice: an
+    /// account elsewhere gets the answer of a fresh address. Their own practice's people, and staff, are told.
+    @Test func aPracticeAdminLearnsNothingAboutAccountsElsewhere() async throws {
+        try await TestApp.run(publish: [TestApp.rptRelease], demo: true) { client in
+            let api = API(client: client)
+            let admin = try await api.login("admin@lakeside.example", .demoPassword)
+            let staff = try await api.login("staff@apex.example", .demoPassword)
+            let lakeside = try #require(try await api.call(.get, "/api/v1/me", token: admin)["practice_id"])
+            func invite(_ email: String, as token: String) async throws -> API.Reply {
+                try await api.call(.post, "/api/v1/invitations", token: token, json: [
+                    "email": email, "display_name": "Someone", "role": "practice-contributor", "practice_id": lakeside])
+            }
+            let fresh = try await invite("fresh@lakeside.example", as: admin)
+            for elsewhere in ["rso@mesa.example", "RSO@Mesa.Example", "staff@apex.example", "oncologist@surveyors.example"] {
+                let reply = try await invite(elsewhere, as: admin)
+                #expect(reply.status == fresh.status, "\(elsewhere): \(reply.text)")
+                #expect(Set(reply.json.keys) == Set(fresh.json.keys))
+                // The link cannot make a second account, and says only what any dead link says.
+                let accepted = try await api.call(.post, "/api/v1/invitations/accept", json: ["token": reply["token"] ?? "", "password": "a fine new password"])
+                #expect(accepted.status == .notFound)
+            }
+            #expect(try await api.login("rso@mesa.example", .demoPassword).isEmpty == false)
+            let own = try await invite("Physicist@Lakeside.example", as: admin)
+            #expect(own.status == .unprocessableContent && own["detail"] == "physicist@lakeside.example already has an account.")
+            let byStaff = try await invite("rso@mesa.example", as: staff)
+            #expect(byStaff.status == .unprocessableContent && byStaff["detail"] == "rso@mesa.example already has an account.")
+        }
+    }
+
     @Test func anOperatorResetEndsEverySession() async throws {
         let database = Mutex<DatabaseSettings?>(nil)
         try await TestApp.run(seed: { settings in
@@ -222,6 +359,25 @@ extension HTTPFields {
             #expect(session.identity.role == .staff && session.identity.displayName == "Pat Staff")
             let bad = try await ApexProcess.run(["accounts", "create-staff", "not-an-email", "X", "--database-url", url])
             #expect(bad.status != 0 && bad.output.contains("'not-an-email' is not an email address."))
+        }
+    }
+
+    /// The command line stores and finds accounts in the canonical form too.
+    @Test func theCommandLineUsesTheCanonicalForm() async throws {
+        try await TestDatabase.with { database in
+            let url = AuditCommandTests.url(database.settings)
+            let created = try await ApexProcess.run(["accounts", "create-staff", "Zoe\u{0308}@ASTRO.example", "Zoë Staff", "--database-url", url])
+            #expect(created.status == 0 && created.output.contains("Created staff member zo\u{00EB}@astro.example"), "\(created.output)")
+            let set = try await ApexProcess.run(["accounts", "set-password", "ZO\u{00CB}@astro.example", "--database-url", url],
+                                                input: "a long enough passphrase\n")
+            #expect(set.status == 0, "\(set.output)")
+            let session = try await Database.withClient(database.settings, logger: TestCluster.logger) { client in
+                try await AccountStore(client: client, logger: TestCluster.logger)
+                    .login(email: "zoe\u{0308}@astro.example", password: "a long enough passphrase", address: "127.0.0.1")
+            }
+            #expect(Array(session.identity.email.unicodeScalars) == Array("zo\u{00EB}@astro.example".unicodeScalars))
+            let hidden = try await ApexProcess.run(["accounts", "create-staff", "zo\u{00EB}\u{200B}@astro.example", "Z", "--database-url", url])
+            #expect(hidden.status != 0 && hidden.output.contains("U+200B"), "\(hidden.output)")
         }
     }
 }

@@ -176,6 +176,21 @@ import Testing
         #expect(status.output.contains("applied  0001_catalog_releases.sql"))
         #expect(!postgresIsRunning(in: folder))
     }
+
+    /// `apex standards export-json`, which scripts/check-schema.py validates: what apex read, or nothing.
+    @Test func exportJSONPrintsWhatApexReadOrRefusesAtFileLineColumn() async throws {
+        let release = TestApp.standards + "/apex-rpt/2026.1"
+        let exported = try await ApexProcess.run(["standards", "export-json", release])
+        #expect(exported.status == 0)
+        #expect(exported.output.contains("\"indicators\" : 65"))
+        let folder = try TestCluster.makeTemporaryFolder(prefix: "apex-export")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "agents: [ra223]\nsite_count: 0x10\n".write(toFile: folder + "/scope.yaml", atomically: true, encoding: .utf8)
+        let refused = try await ApexProcess.run(["standards", "export-json", release, "--scope", folder + "/scope.yaml"])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains(folder + "/scope.yaml:2:13: 'site_count' is written 0x10 in hexadecimal notation"))
+        #expect(!refused.output.contains("\"releases\""))
+    }
 }
 
 /// When PostgreSQL dies under keep-alive clients that keep writing, every request is still answered

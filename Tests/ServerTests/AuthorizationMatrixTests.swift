@@ -249,6 +249,22 @@ import Testing
             }
         }
 
+        // Offboarding and role changes: staff, per AccessPolicy; each request gets a newcomer of its own, so
+        // the matrix's callers stay as they are.
+        @Sendable func newcomer() async throws -> String {
+            let invitation = try await api.call(.post, "/api/v1/invitations", token: staff, json: [
+                "email": "newcomer\(unique())@surveyors.example", "display_name": "Newcomer", "role": "surveyor", "discipline": "medical-physicist"])
+            let accepted = try await api.call(.post, "/api/v1/invitations/accept", json: ["token": invitation["token"] ?? "", "password": "matrix password 2026"])
+            return (accepted.json["person"] as? [String: any Sendable])?["id"] as? String ?? ""
+        }
+        let managePeople: @Sendable (Caller) -> Outcome = { signedIn($0) { AccessPolicy.canManagePeople($0) ? .allowed : .forbidden } }
+        add("deactivatePerson", managePeople) { caller in
+            try await api.call(.post, "/api/v1/people/\(try await newcomer())/deactivate", token: caller.token, json: ["reason": "matrix"])
+        }
+        add("changePersonRole", managePeople) { caller in
+            try await api.call(.put, "/api/v1/people/\(try await newcomer())/role", token: caller.token, json: ["role": "staff"])
+        }
+
         // Staff reports.
         let staffOnly: @Sendable (Caller) -> Outcome = { signedIn($0) { staffRoles.contains($0.role) ? .allowed : .forbidden } }
         add("getPipeline", staffOnly) { try await api.call(.get, "/api/v1/reports/pipeline", token: $0.token) }

@@ -56,8 +56,20 @@ import Yams
         return cursors
     }()
 
+    /// Cursors no list accepts, whatever it is ordered by.
+    static let malformedCursors: Set<String> = {
+        let id = "00000000-0000-0000-0000-000000000000"
+        var set = Set(["a\u{0}b|\(id)", "\u{0}|\(id)", "x\u{1b}[2J|\(id)", "\u{7f}|\(id)", "5|\(id)|extra\u{0}"]
+            .map { base64URL(Array($0.utf8)) })
+        set.formUnion([base64URL([0xff, 0xfe, 0x7c] + Array(id.utf8)), "%%%", "not base64!", String(repeating: "A", count: 2049)])
+        return set
+    }()
+
+    /// Cursors a list ordered by a name and an id refuses (no id after the bar), though a release id could be such text.
+    static let malformedNamedCursors = Set(["|", "", "5|not-a-uuid"].map { base64URL(Array($0.utf8)) })
+
     static let forgedDates = ["2026-+1-01", "+2026-01-01", "2026-1-01", "2026-02-30", "2026-13-01", "0000-01-01", "10000-01-01",
-                              "٢٠٢٦-٠١-٠١", "2026-01-01T00:00:00Z", "-2026-01-01", "2026-01-01%00", "20260101", "5874898-01-01", "2026-01-0%31"]
+                              "٢٠٢٦-٠١-٠١", "2026-01-01T00:00:00Z", "-2026-01-01", "2026-01-01%00", "20260101", "5874898-01-01", "2026-01-0\u{FF11}"]
     static let forgedNumbers = ["abc", "1e2", "+5", "-1", "0", "99999999999999999999", "9223372036854775808", "1.5", "0x10", "%00", "NaN", "٥"]
 
     @Test func theOneRequestCrashIsA400AndTheServiceLivesOn() async throws {
@@ -82,7 +94,7 @@ import Yams
     @Test func everyListCursorDateAndNumberParameterIsCheckedAtTheBoundary() async throws {
         let operations = try Self.getOperations()
         #expect(operations.contains { $0.parameters.contains { $0.name == "cursor" } })
-        try await TestApp.run(demo: true) { client in
+        try await TestApp.run(publish: [TestApp.rptRelease], demo: true) { client in
             let api = API(client: client)
             let token = try await api.login("staff@apex.example", .demoPassword)
             var checked = 0
@@ -105,7 +117,10 @@ import Yams
                         let reply = try await api.call(.get, "/api/v1\(concrete)?\(parameter.name)=\(encoded)", token: token)
                         checked += 1
                         #expect(reply.status.code < 500, "\(path) \(parameter.name)=\(value): \(reply.status) \(reply.text)")
-                        if !hasPathParameters, parameter.name != "cursor" || !["5|not-a-uuid"].contains(value) {
+                        // A name-ordered list's cursor may hold any text as its name: there only malformed cursors are 400.
+                        let alwaysInvalid = parameter.name != "cursor" || Self.malformedCursors.contains(value) || path == "/applications"
+                            || (["/people", "/practices"].contains(path) && Self.malformedNamedCursors.contains(value))
+                        if !hasPathParameters, alwaysInvalid {
                             #expect(reply.status == .badRequest, "\(path) \(parameter.name)=\(value): \(reply.status) \(reply.text)")
                             if !value.contains("%00") {
                                 #expect(reply["field"] == parameter.name, "\(path) \(parameter.name)=\(value): \(reply.text)")
@@ -144,7 +159,7 @@ import Yams
     @Test func aFailingRequestLogsItsCauseButNoSecret() async throws {
         let log = CapturedLog()
         let name = NameBox()
-        try await TestApp.run(seed: { name.set($0.database) }, demo: true, logger: log.logger) { client in
+        try await TestApp.run(publish: [TestApp.rptRelease], seed: { name.set($0.database) }, demo: true, logger: log.logger) { client in
             let api = API(client: client)
             let token = try await api.login("admin@mesa.example", .demoPassword)
             // A database hiccup on purpose: the table every sign-in and password change writes to is gone.

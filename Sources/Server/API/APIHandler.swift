@@ -81,7 +81,7 @@ enum PageCursor {
     }
 
     static func decode(_ cursor: String) throws -> String {
-        guard cursor.utf8.count <= maxLength, let data = Encoding.fromBase64URL(cursor),
+        guard !cursor.isEmpty, cursor.utf8.count <= maxLength, let data = Encoding.fromBase64URL(cursor),
               let key = String(data: data, encoding: .utf8),
               !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw invalid

@@ -44,7 +44,7 @@ extension APIHandler {
     /// The version a caller saw: `If-Match` (the ETag) first, else the body's `version`.
     static func expectedVersion(ifMatch: String?, body: Int?) throws -> Int {
         if let ifMatch {
-            guard let parsed = version(fromIfMatch: ifMatch) else { throw Problem.badRequest("If-Match must be an ETag this server sent, e.g. \"v3\".") }
+            guard let parsed = version(fromIfMatch: ifMatch) else { throw Problem.badRequest("If-Match must be an ETag this server sent, e.g. \"v3\".", field: "If-Match") }
             return parsed
         }
         guard let body else { throw Problem.badRequest("Send the version you saw, as If-Match (the ETag) or as version in the body.") }
@@ -71,8 +71,8 @@ extension APIHandler {
     /// Text the document limits but the generated decoder does not check.
     static func require(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard allowEmpty || !trimmed.isEmpty else { throw Problem.badRequest("\(field) must not be empty.") }
-        guard text.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.") }
+        guard allowEmpty || !trimmed.isEmpty else { throw Problem.badRequest("\(field) must not be empty.", field: field) }
+        guard text.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.", field: field) }
         return trimmed
     }
 

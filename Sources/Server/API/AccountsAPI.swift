@@ -24,15 +24,26 @@ extension APIHandler {
             return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized("The email or password is not right."))))
         } catch let AccountError.locked(until) {
             return .tooManyRequests(.init(headers: .init(retryAfter: retryAfter(until)), body: .applicationProblemJson(Self.locked(retryAfter(until)))))
+        } catch let busy as SignInsInProgress {
+            return .tooManyRequests(.init(headers: .init(retryAfter: busy.retryAfter), body: .applicationProblemJson(Self.inProgress(busy))))
+        } catch let problem as EmailAddress.Problem {
+            // Refused the same way as in an invitation: no address with an invisible character has an account.
+            throw Problem.badRequest(problem.description, field: "email")
         }
     }
 
     /// Whole seconds until a lock ends, at least one.
     private func retryAfter(_ until: Date) -> Int { max(1, Int(until.timeIntervalSince(accounts.now()).rounded(.up))) }
 
+    /// Only said when a lock is stored: its end gives the seconds.
     static func locked(_ seconds: Int) -> Components.Schemas.Problem {
         .init(_type: Problem.typeBase + "locked", title: "Too many failed sign-ins", status: 429,
               detail: "Signing in is locked for \(seconds) second(s) after repeated failures.")
+    }
+
+    /// Not a lock: other sign-ins are being checked; the next one may well go through.
+    static func inProgress(_ busy: SignInsInProgress) -> Components.Schemas.Problem {
+        .init(_type: Problem.typeBase + "sign-ins-in-progress", title: "Too many sign-ins in progress", status: 429, detail: busy.description)
     }
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
@@ -60,6 +71,8 @@ extension APIHandler {
             return .unauthorized(.init(body: .applicationProblemJson(Self.unauthorized("The current password is not right."))))
         } catch let AccountError.locked(until) {
             return .tooManyRequests(.init(headers: .init(retryAfter: retryAfter(until)), body: .applicationProblemJson(Self.locked(retryAfter(until)))))
+        } catch let busy as SignInsInProgress {
+            return .tooManyRequests(.init(headers: .init(retryAfter: busy.retryAfter), body: .applicationProblemJson(Self.inProgress(busy))))
         } catch let error as AccountError {
             throw Problem(error)
         }

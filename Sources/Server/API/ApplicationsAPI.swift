@@ -30,11 +30,11 @@ extension APIHandler {
                                        termEndsBy: try input.query.termEndBefore.map { try Self.calendarDate($0, "term_end_before") },
                                        practiceName: input.query.practiceName)
         if let raw = input.query.practiceId {
-            guard let practice = UUID(uuidString: raw) else { throw Problem.badRequest("practice_id is a UUID.") }
+            guard let practice = UUID(uuidString: raw) else { throw Problem.badRequest("practice_id is a UUID.", field: "practice_id") }
             filter.practiceID = practice
         }
-        if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.") }
-        if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.") }
+        if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.", field: "practice_name") }
+        if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.", field: "state") }
         let cursor = try input.query.cursor.map(PageCursor.decodeTimed)
         // One more than the page tells whether another page follows.
         let fetched = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit + 1)
@@ -157,7 +157,7 @@ extension APIHandler {
             let fired = try await body()
             return (fired.state, fired.version)
         }
-        guard (1...200).contains(key.count) else { throw Problem.badRequest("Idempotency-Key has 1 to 200 characters.") }
+        guard (1...200).contains(key.count) else { throw Problem.badRequest("Idempotency-Key has 1 to 200 characters.", field: "Idempotency-Key") }
         switch try await idempotency.begin(person: person, key: key) {
         case .inProgress:
             throw Problem.conflict("idempotency-key-in-use", "Request in progress", "A request with this Idempotency-Key is still running.")

@@ -21,13 +21,16 @@ extension APIHandler {
     func uploadEvidence(_ input: Operations.UploadEvidence.Input) async throws -> Operations.UploadEvidence.Output {
         let (id, identity) = try await visibleApplication(input.path.applicationId)
         guard case let .binary(body) = input.body else { throw Problem.unsupportedMediaType }
-        if case let .known(length) = body.length, length > maxUploadBytes { throw Problem(StorageError.tooLarge(limit: maxUploadBytes)) }
+        if case let .known(length) = body.length, length > maxUploadBytes { throw Problem.uploadTooLarge(limit: maxUploadBytes) }
         let query = input.query
+        try Self.atMost(query.title, 300, "title")
+        try Self.atMost(query.indicators, 2000, "indicators")
+        try Self.atMost(query.fileName, EvidenceFileName.maxInputLength, "file_name")
         let title = try Self.require(query.title, "title", max: 300)
-        guard let kind = EvidenceKind(rawValue: query.kind.rawValue) else { throw Problem.badRequest("Unknown kind.") }
-        guard WorkflowStore.isCalendarDate(query.asOf) else { throw Problem.badRequest("as_of is a calendar date, YYYY-MM-DD.") }
+        guard let kind = EvidenceKind(rawValue: query.kind.rawValue) else { throw Problem.badRequest("Unknown kind.", field: "kind") }
+        _ = try Self.calendarDate(query.asOf, "as_of")
         let indicators = query.indicators.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !indicators.isEmpty, query.indicators.count <= 2000 else { throw Problem.badRequest("indicators is a comma-separated list of indicator codes.") }
+        guard !indicators.isEmpty else { throw Problem.badRequest("indicators is a comma-separated list of indicator codes.", field: "indicators") }
         let supersedes = try query.supersedes.map { try Self.uuid($0, "evidence document") }
         let fileName = EvidenceFileName.sanitize(query.fileName)
         let request = Self.fingerprint("evidence", id, title, kind.rawValue, query.asOf, indicators.joined(separator: ","), fileName,
@@ -46,7 +49,7 @@ extension APIHandler {
                 throw Problem.conflict("idempotency-key-in-use", "Request in progress", "An upload with this Idempotency-Key is still running.")
             case let .replay(fingerprint, response):
                 // The same bytes are the same file, so storing again costs nothing and tells us the digest.
-                let stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+                let stored = try await storeUpload(chunks)
                 guard fingerprint == Self.fingerprint(request, stored.sha256), let document = UUID(uuidString: response) else {
                     throw Problem.idempotencyKeyReused
                 }
@@ -59,7 +62,7 @@ extension APIHandler {
         let stored: StoredFile
         let document: UUID
         do {
-            stored = try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+            stored = try await storeUpload(chunks)
             let metadata = EvidenceMetadata(title: title, kind: kind, asOf: query.asOf, sha256: stored.sha256, byteCount: stored.byteCount,
                                             mediaType: stored.type.mediaType, fileName: fileName)
             document = try await Self.domain {
@@ -136,6 +139,22 @@ extension APIHandler {
     }
 
     // MARK: -
+
+    /// Stores an upload's bytes; what the storage refuses comes back as a problem.
+    private func storeUpload(_ chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> StoredFile {
+        do {
+            return try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+        } catch let error as ActiveContentError {
+            throw Problem.activeContent(error)
+        }
+    }
+
+    /// Refuses text longer than the OpenAPI document's `maxLength`, counted in code points as JSON Schema
+    /// counts (a count of characters would let a longer text through: `e` and a combining accent are one).
+    static func atMost(_ text: String?, _ max: Int, _ field: String) throws {
+        guard let text, text.unicodeScalars.count > max else { return }
+        throw Problem.badRequest("\(field) has at most \(max) characters.", field: field)
+    }
 
     private func visibleDocument(_ application: String, _ raw: String) async throws -> EvidenceView {
         let (id, _) = try await visibleApplication(application)

@@ -73,7 +73,35 @@ extension APIHandler {
                                                 after: cursor, limit: limit + 1)
         let people = Array(fetched.prefix(limit))
         let next = fetched.count > limit ? people.last.map { PageCursor.encodeNamed($0.email, $0.id) } : nil
-        return .ok(.init(body: .json(.init(items: people.map(Components.Schemas.Person.init), nextCursor: next))))
+        // Deactivated people stay listed (their names are on records), marked.
+        let deactivated = try await accounts.deactivations(of: people.map(\.id))
+        return .ok(.init(body: .json(.init(items: people.map { Components.Schemas.Person($0, deactivatedAt: deactivated[$0.id]) }, nextCursor: next))))
+    }
+
+    // MARK: - Offboarding and role changes
+
+    func deactivatePerson(_ input: Operations.DeactivatePerson.Input) async throws -> Operations.DeactivatePerson.Output {
+        let identity = try Self.caller()
+        // Decided before any lookup, so other roles learn nothing about who exists.
+        guard AccessPolicy.canManagePeople(identity) else { throw Problem.forbidden("Only staff deactivate people.") }
+        let person = try Self.uuid(input.path.personId, "person")
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        let done = try await Self.domain { try await accounts.deactivate(person, by: identity, reason: body.reason) }
+        sessions.forget(person: person)
+        return .ok(.init(body: .json(.init(person: .init(done.person), sessionsEnded: done.sessionsEnded, invitationsRevoked: done.invitationsRevoked))))
+    }
+
+    func changePersonRole(_ input: Operations.ChangePersonRole.Input) async throws -> Operations.ChangePersonRole.Output {
+        let identity = try Self.caller()
+        guard AccessPolicy.canManagePeople(identity) else { throw Problem.forbidden("Only staff change a person's role or practice.") }
+        let person = try Self.uuid(input.path.personId, "person")
+        guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
+        guard let role = Role(rawValue: body.role.rawValue) else { throw Problem.badRequest("Unknown role.", field: "role") }
+        let assignment = RoleAssignment(role: role, practiceID: try body.practiceId.map { try Self.uuid($0, "practice") },
+                                        discipline: body.discipline.flatMap { Discipline(rawValue: $0.rawValue) })
+        let account = try await Self.domain { try await accounts.changeRole(of: person, to: assignment, by: identity, reason: body.reason ?? "") }
+        sessions.forget(person: person)
+        return .ok(.init(body: .json(.init(account))))
     }
 
     func declareAffiliation(_ input: Operations.DeclareAffiliation.Input) async throws -> Operations.DeclareAffiliation.Output {
@@ -105,10 +133,16 @@ extension Components.Schemas.ApiToken {
 }
 
 extension Components.Schemas.Person {
-    init(_ person: PersonView) {
+    init(_ person: PersonView, deactivatedAt: Date? = nil) {
         self.init(id: APIHandler.id(person.id), email: person.email, displayName: person.displayName,
                   role: .init(rawValue: person.role.rawValue) ?? .practiceContributor, practiceId: person.practiceID.map(APIHandler.id),
-                  discipline: person.discipline.flatMap { .init(rawValue: $0.rawValue) })
+                  discipline: person.discipline.flatMap { .init(rawValue: $0.rawValue) }, deactivatedAt: deactivatedAt)
+    }
+
+    init(_ account: PersonAccount) {
+        self.init(id: APIHandler.id(account.id), email: account.email, displayName: account.displayName,
+                  role: .init(rawValue: account.role.rawValue) ?? .practiceContributor, practiceId: account.practiceID.map(APIHandler.id),
+                  discipline: account.discipline.flatMap { .init(rawValue: $0.rawValue) }, deactivatedAt: account.deactivatedAt)
     }
 }
 

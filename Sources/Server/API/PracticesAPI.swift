@@ -9,7 +9,7 @@ extension APIHandler {
         let identity = try Self.caller()
         guard AccessPolicy.isStaff(identity) else { throw Problem.forbidden("Only ASTRO staff register practices.") }
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
-        guard body.regulator.wholeMatch(of: /US-(NRC|[A-Z]{2})/) != nil else { throw Problem.badRequest("regulator is US-NRC or an Agreement State, US-XX.") }
+        guard body.regulator.wholeMatch(of: /US-(NRC|[A-Z]{2})/) != nil else { throw Problem.badRequest("regulator is US-NRC or an Agreement State, US-XX.", field: "regulator") }
         let record = PracticeRecord(
             legalName: try Self.require(body.legalName, "legal_name", max: 300), address: try Self.require(body.address, "address", max: 1000, allowEmpty: true),
             licenceNumber: try Self.require(body.licenceNumber, "licence_number", max: 100), regulator: body.regulator, scope: try Self.scope(body.scope))
@@ -23,7 +23,7 @@ extension APIHandler {
     func listPractices(_ input: Operations.ListPractices.Input) async throws -> Operations.ListPractices.Output {
         let identity = try Self.caller()
         let limit = try Self.pageSize(input.query.limit)
-        if let q = input.query.q, q.count > 200 { throw Problem.badRequest("q has at most 200 characters.") }
+        if let q = input.query.q, q.count > 200 { throw Problem.badRequest("q has at most 200 characters.", field: "q") }
         let only: UUID?
         switch identity.role {
         case .staff, .administrator: only = nil
@@ -87,7 +87,7 @@ extension APIHandler {
     }
 
     static func facility(_ body: Components.Schemas.FacilityCreate, isMain: Bool) throws -> FacilityRecord {
-        guard body.distanceMiles.isFinite, (0...10_000).contains(body.distanceMiles) else { throw Problem.badRequest("distance_miles is 0 to 10000.") }
+        guard body.distanceMiles.isFinite, (0...10_000).contains(body.distanceMiles) else { throw Problem.badRequest("distance_miles is 0 to 10000.", field: "distance_miles") }
         return FacilityRecord(name: try require(body.name, "name", max: 300), address: try require(body.address, "address", max: 1000, allowEmpty: true),
                               isMain: isMain, distanceMiles: body.distanceMiles)
     }

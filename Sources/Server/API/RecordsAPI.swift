@@ -46,7 +46,7 @@ extension APIHandler {
         guard let value = ScoreValue(rawValue: body.value.rawValue) else { throw Problem.badRequest("Unknown score value.") }
         let rationale = try Self.require(body.rationale, "rationale", max: 20_000)
         let evidence = try (body.evidenceIds ?? []).map { try Self.uuid($0, "evidence document") }
-        guard evidence.count <= 100 else { throw Problem.badRequest("At most 100 evidence_ids.") }
+        guard evidence.count <= 100 else { throw Problem.badRequest("At most 100 evidence_ids.", field: "evidence_ids") }
         let version = try await Self.domain {
             try await workflow.score(application: id, indicator: try Self.indicatorCode(input.path.code), value: value, rationale: rationale, evidence: evidence,
                                      actor: identity.actor, expectedVersion: body.version.flatMap { $0 == 0 ? nil : $0 })
@@ -146,9 +146,9 @@ extension APIHandler {
     func recordTransition(_ key: String?, _ identity: Identity, _ machine: String, _ subject: UUID,
                           _ body: Components.Schemas.RecordTransitionRequest,
                           _ fire: (Int) async throws -> Fired) async throws -> (state: String, version: Int) {
-        guard let expected = body.version else { throw Problem.badRequest("Send the version of the record you saw as version.") }
-        if let text = body.text, text.count > 20_000 { throw Problem.badRequest("text has at most 20000 characters.") }
-        if let reason = body.reason, reason.count > 4_000 { throw Problem.badRequest("reason has at most 4000 characters.") }
+        guard let expected = body.version else { throw Problem.badRequest("Send the version of the record you saw as version.", field: "version") }
+        if let text = body.text, text.count > 20_000 { throw Problem.badRequest("text has at most 20000 characters.", field: "text") }
+        if let reason = body.reason, reason.count > 4_000 { throw Problem.badRequest("reason has at most 4000 characters.", field: "reason") }
         let fingerprint = Self.fingerprint(machine, subject, body.action, expected, body.reason ?? "", body.text ?? "")
         return try await idempotent(key, person: identity.personID, fingerprint: fingerprint) {
             try await Self.domain { try await fire(expected) }

@@ -18,7 +18,7 @@ extension APIHandler {
     func listExpiring(_ input: Operations.ListExpiring.Input) async throws -> Operations.ListExpiring.Output {
         try Self.staff()
         let days = input.query.withinDays ?? 90
-        guard (1...3650).contains(days) else { throw Problem.badRequest("within_days is 1 to 3650.") }
+        guard (1...3650).contains(days) else { throw Problem.badRequest("within_days is 1 to 3650.", field: "within_days") }
         return .ok(.init(body: .json(.init(items: try await workflow.expiring(withinDays: days).map(Components.Schemas.Application.init)))))
     }
 
