@@ -175,6 +175,8 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // A path with a NUL names nothing, so it is not found, like any other malformed id in a path.
+        if request.uri.path.range(of: "%00") != nil { throw Problem.notFound("No resource at a path containing NUL (%00).") }
         if request.uri.string.range(of: "%00") != nil || request.headers.contains(where: { $0.value.contains("%00") || $0.value.contains("\u{0}") }) {
             let parameter = Self.parameterWithNul(request.uri.query)
             throw Problem.badRequest("\(parameter ?? "Text") must not contain the NUL character (%00).", field: parameter)

@@ -207,3 +207,55 @@ final class NameBox: @unchecked Sendable {
     var value: String { lock.withLock { stored } }
     func set(_ value: String) { lock.withLock { stored = value } }
 }
+
+/// Requests the HTTP parser or the path cannot make sense of still get problem documents.
+@Suite struct UnreadableRequestTests {
+    /// Sends raw bytes to the live server and returns what comes back until the server closes.
+    static func raw(_ text: String, port: Int) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func anOverLongRequestLineGetsAProblemDocument() async throws {
+        try await TestApp.run { client in
+            let port = try #require(client.port)
+            let answer = try Self.raw("GET /api/v1/" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", port: port)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
+            #expect(answer.lowercased().contains("content-type: application/problem+json"))
+            #expect(answer.contains("\"type\":\"https://apex.example/problems/bad-request\""))
+            // Another of the kind: a header block that is not HTTP.
+            let garbage = try Self.raw("GET / HTTP/1.1\r\nHost x\u{1}\r\n\r\n", port: port)
+            #expect(garbage.hasPrefix("HTTP/1.1 400") && garbage.contains("problems/bad-request"), "\(garbage.prefix(200))")
+        }
+    }
+
+    @Test func aNulInThePathIsNotFoundAndInTheQueryABadRequest() async throws {
+        try await TestApp.run(signedIn: true) { client in
+            let api = API(client: client)
+            let path = try await api.call(.get, "/api/v1/applications/%00")
+            #expect(path.status == .notFound, "\(path.text)")
+            let query = try await api.call(.get, "/api/v1/practices?q=a%00b")
+            #expect(query.status == .badRequest && query["field"] == "q", "\(query.text)")
+        }
+    }
+}

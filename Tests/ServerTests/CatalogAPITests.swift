@@ -140,7 +140,7 @@ import Testing
             }
             try await client.execute(uri: "/api/v1/catalog/releases?cursor=%25%25%25", method: .get) { response in
                 #expect(response.status == .badRequest)
-                #expect(response.json["detail"] as? String == "The cursor is not one this server handed out.")
+                #expect(response.json["detail"] as? String == "cursor is not one this server handed out; start again without it." && response.json["field"] as? String == "cursor")
             }
         }
     }
