@@ -72,7 +72,8 @@ extension APIHandler {
     static func require(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !trimmed.isEmpty else { throw Problem.badRequest("\(field) must not be empty.", field: field) }
-        guard text.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.", field: field) }
+        // The document's maxLength counts Unicode code points, not grapheme clusters.
+        guard text.unicodeScalars.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.", field: field) }
         return trimmed
     }
 
