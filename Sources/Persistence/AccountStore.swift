@@ -244,10 +244,7 @@ public struct AccountStore: Sendable {
         let windowStart = now.addingTimeInterval(-settings.addressWindow)
         let staleBefore = now.addingTimeInterval(-settings.attemptTimeout)
         try await client.transaction(logger: logger) { connection in
-            for subject in subjects.all.sorted() {
-                _ = try await connection.query(
-                    "SELECT pg_advisory_xact_lock(\(Self.admissionLockClass), hashtext(\(subject)))", logger: logger).collect()
-            }
+            try await lockAdmissions(subjects, on: connection)
             var failures: [String: Int] = [:]
             var lockedUntil: Date?
             for try await (subject, count, start, until) in try await connection.query("""
@@ -287,6 +284,9 @@ public struct AccountStore: Sendable {
     /// email's failures in the window (0 after a success).
     private func finish(_ attempt: UUID, _ subjects: Subjects, failed: Bool, now: Date) async throws -> Int {
         try await client.transaction(logger: logger) { connection in
+            // The admissions' lock too: an admission reads failures and places in two statements, and
+            // must not see this attempt's place freed but its failure not yet counted.
+            try await lockAdmissions(subjects, on: connection)
             var failures = 0
             if failed {
                 failures = try await count(subjects.email, on: connection, now: now, lockAt: settings.failuresBeforeAccountLock, lock: settings.accountLock)
@@ -296,6 +296,15 @@ public struct AccountStore: Sendable {
             }
             _ = try await connection.query("DELETE FROM login_attempts WHERE attempt_id = \(attempt)", logger: logger).collect()
             return failures
+        }
+    }
+
+    /// Takes the subjects' admission locks for the rest of the transaction, in one order everywhere so two
+    /// transactions never wait on each other crosswise.
+    private func lockAdmissions(_ subjects: Subjects, on connection: PostgresConnection) async throws {
+        for subject in subjects.all.sorted() {
+            _ = try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.admissionLockClass), hashtext(\(subject)))", logger: logger).collect()
         }
     }
 

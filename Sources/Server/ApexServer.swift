@@ -32,7 +32,8 @@ public enum ApexServer {
         client: PostgresClient,
         migrator: Migrator,
         logger: Logger,
-        clock: any WorkflowClock = SystemClock()
+        clock: any WorkflowClock = SystemClock(),
+        runsClient: Bool = true
     ) throws -> some ApplicationProtocol {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -60,7 +61,9 @@ public enum ApexServer {
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
                                  middlewares: [ETagHeaderMiddleware()])
 
-        let services: [any Service] = [client, ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)]
+        // `apex serve` runs the pool itself, outside the application, so it outlives the scheduler too.
+        let listener = ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)
+        let services: [any Service] = runsClient ? [client, listener] : [listener]
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorProblemHandler(), ExpectContinueHandler()])),
@@ -161,11 +164,12 @@ public enum ApexServer {
 
         // The service works as `apex_service`, which may only append to the history.
         let client = PostgresClient(configuration: settings.asService.clientConfiguration, backgroundLogger: logger)
-        let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger)
+        let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger, runsClient: false)
         // Services stop in reverse order: the scheduler first (no timer starts during shutdown), then the
-        // HTTP server drains, then the listener and the pool. Shutdown is bounded: requests still running
-        // after the grace period are cancelled, and a process that cannot cancel stops anyway.
-        var services: [any Service] = [app]
+        // HTTP server drains and the listener stops, then the pool, which everything before it uses.
+        // Shutdown is bounded: requests still running after the grace period are cancelled, and a
+        // process that cannot cancel stops anyway.
+        var services: [any Service] = [client, app]
         if let interval = configuration.timerInterval {
             services.append(TimerService(store: WorkflowStore(client: client, logger: logger, settings: configuration.workflow),
                                          storage: try FileSystemEvidenceStorage(root: configuration.evidenceRoot), interval: interval, logger: logger))

@@ -4,9 +4,10 @@ import Persistence
 import Synchronization
 
 /// Remembers which person a bearer token belongs to for a couple of seconds, so a burst of requests with
-/// one token asks the database once. Signing out, revoking a token and changing a password forget the
-/// person's entries on this replica at once; another replica notices within `lifetime`. Entries never
-/// outlive the token's own expiry.
+/// one token asks the database once. Signing out, revoking a token, changing a password, deactivating a
+/// person and changing their role or practice forget the person's entries on this replica at once;
+/// another replica notices within `lifetime` (the database lookup refuses revoked tokens and deactivated
+/// people). Entries never outlive the token's own expiry.
 final class SessionCache: Sendable {
     private struct Entry {
         let identity: Identity
@@ -44,7 +45,8 @@ final class SessionCache: Sendable {
         return identity
     }
 
-    /// Forgets every token of `person` (after sign-out, revocation or a password change).
+    /// Forgets every token of `person` (after sign-out, revocation, a password change, deactivation or a
+    /// role change).
     func forget(person: UUID) {
         state.withLock { state in
             state.forgets &+= 1
