@@ -87,3 +87,33 @@ import Testing
         #expect(Workflows.rfi.checkApplication(.documentReview, action: .answer) == nil)
     }
 }
+
+/// A score judges the evidence the practice stands by now: citing a superseded version is refused.
+@Suite struct ScoreCitationTests {
+    @Test func aScoreMayNotCiteASupersededVersion() async throws {
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .selfAssessment)
+            let old = try await world.store.addEvidence(application: application, world.evidence("procedure v1"), indicators: ["GOV-02"],
+                                                        actor: world.contributor)
+            let current = try await world.store.addEvidence(application: application, world.evidence("procedure v2"), indicators: ["GOV-02"],
+                                                            actor: world.contributor, supersedes: old)
+            try await world.advance(application, to: .documentReview)
+            try await world.acceptTeam(application, [world.oncologist, world.physicist])
+            await #expect(performing: {
+                try await world.store.score(application: application, indicator: "GOV-02", value: .compliant, rationale: "Seen.",
+                                            evidence: [old], actor: world.oncologist)
+            }, throws: { error in
+                guard case let .invalid(message)? = error as? WorkflowError else { return false }
+                return message.contains("superseded")
+            })
+            // Of the same kind: a current document and a superseded one together are refused as a whole.
+            await #expect(throws: WorkflowError.self) {
+                try await world.store.score(application: application, indicator: "GOV-02", value: .compliant, rationale: "Seen.",
+                                            evidence: [current, old], actor: world.oncologist)
+            }
+            #expect(try await world.store.score(application: application, indicator: "GOV-02", value: .compliant, rationale: "Seen.",
+                                                evidence: [current], actor: world.oncologist) == 1)
+        }
+    }
+}

@@ -259,3 +259,23 @@ final class NameBox: @unchecked Sendable {
         }
     }
 }
+
+/// Ids go out in lower case, in problem details too (the domain's messages interpolate `UUID`).
+@Suite struct LowercaseIDTests {
+    @Test func problemDetailsNameIdsInLowerCase() async throws {
+        try await TestApp.run(publish: [TestApp.rptRelease], demo: true) { client in
+            let api = API(client: client)
+            let token = try await api.login("staff@apex.example", .demoPassword)
+            let application = try #require(try await api.call(.get, "/api/v1/applications", token: token).items.first?["id"] as? String)
+            let missing = UUID()
+            // The path as a client writes it; the domain's message then names the id (UUID text is upper case).
+            for path in ["rfis/\(missing.uuidString.lowercased())/transitions", "corrective-actions/\(missing.uuidString.lowercased())/transitions"] {
+                let reply = try await api.call(.post, "/api/v1/applications/\(application)/\(path)", token: token,
+                                               json: ["action": "close", "version": 1])
+                #expect(reply.status == .notFound, "\(reply.text)")
+                let detail = reply["detail"] ?? ""
+                #expect(!detail.contains(missing.uuidString) && detail.contains(missing.uuidString.lowercased()), "\(reply.text)")
+            }
+        }
+    }
+}
