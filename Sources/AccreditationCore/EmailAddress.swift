@@ -11,7 +11,7 @@ import Foundation
 /// space and joiners, the byte order mark, the soft hyphen, bidirectional controls, variation selectors),
 /// control characters, white space inside, private-use or unassigned code points are refused rather than
 /// cleaned: they look like another address. The syntax check is deliberately loose (one `@`, a local part
-/// of 1 to 64 characters, a domain with a dot); apex sends no mail, so it cannot prove a mailbox exists.
+/// of 1 to 64 characters, a domain of one or more dot-separated labels); apex sends no mail, so it cannot prove a mailbox exists.
 public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The canonical text, as stored in the database.
     public let canonical: String
@@ -58,8 +58,11 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         }
         // Normalising can turn a harmless character into an unsafe one (U+00A0 into a space, say).
         try Self.refuseUnsafeCharacters(text)
-        guard text.count <= Self.maximumLength else { throw .tooLong }
-        guard text.wholeMatch(of: /[^@]{1,64}@[^@.]+(\.[^@.]+)+/) != nil else { throw .notAnAddress(Self.printable(raw)) }
+        // Bytes too: a character may carry any number of combining marks, and the address is indexed.
+        guard text.count <= Self.maximumLength, text.utf8.count <= 4 * Self.maximumLength else { throw .tooLong }
+        // A domain without a dot (`localhost`, an intranet host) is an address too: accounts made before
+        // this check had no such rule and must stay reachable.
+        guard text.wholeMatch(of: /[^@]{1,64}@[^@.]+(\.[^@.]+)*/) != nil else { throw .notAnAddress(Self.printable(raw)) }
         canonical = text
     }
 

@@ -148,7 +148,8 @@ public struct AccountStore: Sendable {
             return try await openSession(for: person, now: now)
         } catch {
             // Whatever went wrong, the attempt no longer holds a place (a no-op once finished).
-            if !(error is AccountError) { try? await release(attempt) }
+            // Unstructured: a sign-in cancelled at its deadline must not leave its attempt counted.
+            if !(error is AccountError) { try? await Task { try await release(attempt) }.value }
             throw error
         }
     }
@@ -197,7 +198,8 @@ public struct AccountStore: Sendable {
             }
             _ = try await finish(attempt, subjects, failed: false, now: now)
         } catch {
-            if !(error is AccountError) { try? await release(attempt) }
+            // Unstructured: a sign-in cancelled at its deadline must not leave its attempt counted.
+            if !(error is AccountError) { try? await Task { try await release(attempt) }.value }
             throw error
         }
         try await setPassword(person: identity.personID, password: new, keeping: token)

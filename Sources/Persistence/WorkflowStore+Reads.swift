@@ -311,14 +311,14 @@ extension WorkflowStore {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Name at least one indicator to link.") }
         try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
-            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "link-evidence", application, engine)
+            try await Self.requireRole(.linkEvidence, actor, application, engine)
             var state: String?
             for try await value in try await engine.connection.query(
                 "SELECT state FROM evidence_documents WHERE id = \(document) AND application_id = \(id)", logger: logger
             ).decode(String.self) { state = value }
             guard let state else { throw WorkflowError.notFound("Evidence document \(document)") }
             guard state != Workflows.EvidenceState.superseded.rawValue else { throw WorkflowError.invalid("A superseded document cannot be linked.") }
-            try Self.requireState(application, in: Self.evidenceStates, doing: "link evidence")
+            try Self.requireState(.linkEvidence, application)
             for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
             for code in Set(indicators).sorted() {
                 _ = try await engine.connection.query("""

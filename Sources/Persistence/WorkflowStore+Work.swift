@@ -15,8 +15,8 @@ extension WorkflowStore {
         guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
-            try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "respond", application, engine)
-            try Self.requireState(application, in: [.selfAssessment, .revisionsRequested], doing: "answer the self-assessment")
+            try await Self.requireRole(.respond, actor, application, engine)
+            try Self.requireState(.respond, application)
             try await Self.requireApplicable(code, application, engine)
             guard let person = actor.id else { throw WorkflowError.invalid("Responses are made by people.") }
             let version = try await Self.checkVersion(of: "responses", application: id, indicator: code, expected: expectedVersion, engine)
@@ -57,8 +57,8 @@ extension WorkflowStore {
                                forUpdate: Bool) async throws -> UUID {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
         let application = try await engine.lockApplication(id, actor: actor, forUpdate: forUpdate)
-        try await Self.requireRole(actor, in: [.practiceAdmin, .practiceContributor], doing: "upload-evidence", application, engine)
-        try Self.requireState(application, in: Self.evidenceStates, doing: "add evidence")
+        try await Self.requireRole(.uploadEvidence, actor, application, engine)
+        try Self.requireState(.uploadEvidence, application)
         for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
         guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
         if let previous {
@@ -121,14 +121,11 @@ extension WorkflowStore {
     /// Proposes a surveyor for the survey team. Refused, naming the reason, when the surveyor is affiliated
     /// with the practice or any facility of its network.
     public func proposeAssignment(application id: UUID, surveyor: UUID, actor: Actor) async throws -> UUID {
-        guard [.staff, .administrator].contains(actor.role) else {
-            throw WorkflowError.refused(.roleNotAllowed(action: "propose-assignment", role: actor.role))
-        }
+        try Self.requireRole(.proposeAssignment, actor)
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
-            try Self.requireState(application, in: [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit, .visitScheduled],
-                                  doing: "propose a surveyor")
+            try Self.requireState(.proposeAssignment, application)
             var open = false
             for try await _ in try await engine.connection.query("""
                 SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(surveyor) AND state IN ('proposed', 'accepted')
@@ -216,11 +213,9 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
-            guard [.surveyor, .staff].contains(actor.role), let person = actor.id else {
-                throw WorkflowError.refused(.roleNotAllowed(action: "score", role: actor.role))
-            }
-            try Self.requireState(application, in: [.documentReview, .readyForVisit, .visitScheduled, .visitCompleted, .correctiveActionReview],
-                                  doing: "score")
+            try Self.requireRole(.score, actor)
+            guard let person = actor.id else { throw WorkflowError.refused(.roleNotAllowed(action: RecordAction.score.rawValue, role: actor.role)) }
+            try Self.requireState(.score, application)
             try await Self.requireApplicable(code, application, engine)
             if value == .notApplicable,
                try await engine.applicableIndicators(application).contains(where: { $0.indicator.indicator.code == code && $0.indicator.indicator.level == .mustMeet }) {
@@ -260,16 +255,13 @@ extension WorkflowStore {
     // MARK: - Requests for information
 
     public func openRFI(application id: UUID, indicator code: String?, question: String, actor: Actor) async throws -> UUID {
-        guard [.staff, .administrator, .surveyor].contains(actor.role), let person = actor.id else {
-            throw WorkflowError.refused(.roleNotAllowed(action: "open-rfi", role: actor.role))
-        }
+        try Self.requireRole(.openRFI, actor)
+        guard let person = actor.id else { throw WorkflowError.refused(.roleNotAllowed(action: RecordAction.openRFI.rawValue, role: actor.role)) }
         guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("An RFI needs a question.") }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
-            // Questions belong to a survey in progress, not to a closed or not-yet-accepted application.
-            try Self.requireState(application, in: Set(ApplicationState.allCases).subtracting([.draft, .submitted, .denialUpheld, .denialFinal, .expired, .withdrawn]),
-                                  doing: "open a request for information")
+            try Self.requireState(.openRFI, application)
             if let code { try await Self.requireApplicable(code, application, engine) }
             let rfiID = UUID()
             let due = engine.now.addingTimeInterval(Double(settings.rfiResponseDays) * 86_400)
@@ -330,20 +322,27 @@ extension WorkflowStore {
 
     // MARK: - Checks shared by the records
 
-    /// While the practice may add or link evidence.
-    static let evidenceStates: Set<ApplicationState> = [.selfAssessment, .documentReview, .revisionsRequested, .readyForVisit,
-                                                        .visitScheduled, .visitCompleted, .correctiveActionDue]
-
-    static func requireState(_ application: ApplicationRow, in states: Set<ApplicationState>, doing what: String) throws {
-        guard let state = ApplicationState(rawValue: application.state), states.contains(state) else {
-            throw WorkflowError.invalid("Cannot \(what) while the application is \(application.state).")
+    /// The record-action table's role rule (`RecordActions`), before anything is read.
+    static func requireRole(_ action: RecordAction, _ actor: Actor) throws {
+        guard RecordActions.rule(action).roles.contains(actor.role) else {
+            throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
         }
     }
 
-    static func requireRole(_ actor: Actor, in roles: Set<Role>, doing what: String, _ application: ApplicationRow,
-                            _ engine: TransitionEngine) async throws {
-        guard roles.contains(actor.role) else { throw WorkflowError.refused(.roleNotAllowed(action: what, role: actor.role)) }
+    /// The role rule, then who the actor is on this application (another practice's is not found).
+    static func requireRole(_ action: RecordAction, _ actor: Actor, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {
+        try requireRole(action, actor)
         try await engine.authorize(actor, on: application)
+    }
+
+    /// The record-action table's state rule, on the state locked in this transaction.
+    static func requireState(_ action: RecordAction, _ application: ApplicationRow) throws {
+        guard let state = ApplicationState(rawValue: application.state) else {
+            throw WorkflowError.invalid("Stored state '\(application.state)' is not an application state.")
+        }
+        guard RecordActions.rule(action).applicationStates.contains(state) else {
+            throw WorkflowError.invalid("Cannot \(action.phrase) while the application is \(application.state).")
+        }
     }
 
     static func requireApplicable(_ code: String, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {

@@ -123,7 +123,7 @@ public struct WorkflowStore: Sendable {
         guard let scope else { throw WorkflowError.notFound("Practice \(practiceID)") }
         let id = UUID()
         if actor.role != .system {
-            guard [.practiceAdmin, .staff, .administrator].contains(actor.role) else {
+            guard RecordActions.applicationCreators.contains(actor.role) else {
                 throw WorkflowError.refused(.roleNotAllowed(action: "create-application", role: actor.role))
             }
             try await engine.authorize(actor, on: ApplicationRow(id: id, practiceID: practiceID, releaseID: releaseID, termYears: termYears,

@@ -12,7 +12,15 @@ import Synchronization
 /// before the cache is bypassed and readiness answers 503.
 public struct ListenerHeartbeat: Sendable, Equatable {
     public var interval: Duration = .seconds(1)
+    /// The cache is bypassed once the newest heartbeat heard is older than this.
     public var staleAfter: Duration = .seconds(4)
+    /// Readiness answers 503 once the listener has been silent this long: longer than `staleAfter`, so
+    /// a pool busy for a few seconds (heartbeats share it with requests) does not take every replica
+    /// out of the load balancer at once.
+    public var unreadyAfter: Duration = .seconds(12)
+    /// A listener silent this long has its connection closed, so the reconnect loop opens a fresh one
+    /// (a socket a proxy or firewall keeps open while nothing flows would otherwise stay silent).
+    public var reconnectAfter: Duration = .seconds(40)
     public init() {}
 }
 
@@ -41,14 +49,19 @@ final class ApplicationCache: Sendable {
         var listening = false
         /// When the newest heartbeat heard was sent (not when it arrived: a backlog of old ones proves nothing).
         var heardHeartbeatSentAt: ContinuousClock.Instant?
+        /// Whether a heartbeat was ever heard, and since when the cache has not been trusted.
+        var everHeard = false
+        var quietSince: ContinuousClock.Instant?
         /// Counts every change heard; a read remembers the count it started at.
         var changes: UInt64 = 0
         var entries: [UUID: Stored] = [:]
 
         /// Trusted now; when trust has just lapsed, forgets everything so nothing stale outlives it.
         mutating func trusted(now: ContinuousClock.Instant, staleAfter: Duration) -> Bool {
+            let trusted = listening && heardHeartbeatSentAt.map { now - $0 <= staleAfter } == true
+            if trusted { quietSince = nil } else if quietSince == nil { quietSince = now }
             guard listening else { return false }
-            if let sent = heardHeartbeatSentAt, now - sent <= staleAfter { return true }
+            if trusted { return true }
             if heardHeartbeatSentAt != nil || !entries.isEmpty {
                 heardHeartbeatSentAt = nil
                 changes &+= 1
@@ -72,10 +85,30 @@ final class ApplicationCache: Sendable {
         return state.withLock { $0.trusted(now: now, staleAfter: heartbeat.staleAfter) }
     }
 
+    /// Ready as far as the listener goes: hearing now, or heard before and silent for less than
+    /// `heartbeat.unreadyAfter`.
+    var isReady: Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            if state.trusted(now: now, staleAfter: heartbeat.staleAfter) { return true }
+            return state.everHeard && state.quietSince.map { now - $0 < heartbeat.unreadyAfter } == true
+        }
+    }
+
+    /// How long the cache has not been trusted (zero while it is).
+    var quietFor: Duration {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            _ = state.trusted(now: now, staleAfter: heartbeat.staleAfter)
+            return state.quietSince.map { now - $0 } ?? .zero
+        }
+    }
+
     /// The listener heard its own heartbeat, sent at `sentAt`.
     func heardHeartbeat(sentAt: ContinuousClock.Instant) {
         state.withLock { state in
             guard state.listening else { return }
+            state.everHeard = true
             if state.heardHeartbeatSentAt.map({ sentAt > $0 }) ?? true { state.heardHeartbeatSentAt = sentAt }
         }
     }
@@ -161,7 +194,7 @@ struct ApplicationChangeListener: Service {
                             cache.setListening(true)
                             let sent = Sent()
                             try await withThrowingTaskGroup(of: Void.self) { group in
-                                group.addTask { try await sendHeartbeats(sent) }
+                                group.addTask { try await sendHeartbeats(sent, listening: connection) }
                                 let prefix = "heartbeat:\(replica):"
                                 for try await notification in notifications {
                                     let payload = notification.payload
@@ -191,7 +224,7 @@ struct ApplicationChangeListener: Service {
     }
 
     /// One heartbeat per interval; a failure to send just means no proof arrives, and the cache lapses.
-    private func sendHeartbeats(_ sent: Sent) async throws {
+    private func sendHeartbeats(_ sent: Sent, listening connection: PostgresConnection) async throws {
         var number: UInt64 = 0
         var sendFailing = false
         var silent = false
@@ -222,6 +255,11 @@ struct ApplicationChangeListener: Service {
             } else if hearing, silent {
                 logger.notice("The change listener hears its heartbeat again; the cache is in use")
                 silent = false
+            }
+            if !hearing, cache.quietFor >= cache.heartbeat.reconnectAfter {
+                logger.warning("The change listener stayed silent; closing its connection to listen on a new one")
+                try? await connection.close()
+                return
             }
             try await Task.sleep(for: cache.heartbeat.interval)
         }

@@ -2,6 +2,7 @@ public import Hummingbird
 import Logging
 import Persistence
 import PostgresNIO
+import Synchronization
 
 /// `/health/live`: the process answers. `/health/ready`: the database answers and every migration of
 /// this build is applied, and the change listener hears PostgreSQL's announcements (its own heartbeat
@@ -47,7 +48,7 @@ struct HealthController: Sendable {
         }
         // Just after start the first heartbeat is on its way: give it up to the staleness limit.
         let deadline = ContinuousClock.now + cache.heartbeat.staleAfter
-        while !cache.isHearing {
+        while !cache.isReady {
             guard ContinuousClock.now < deadline else {
                 context.logger.warning("Readiness check failed", metadata: ["reason": "change listener silent"])
                 throw Problem.serviceUnavailable(
@@ -61,15 +62,49 @@ struct HealthController: Sendable {
 
 struct TimedOut: Error {}
 
-/// Runs `body`, giving up after `limit` (a pool waiting for an unreachable server would otherwise wait long).
+/// Runs `body`, giving up after `limit` (a pool waiting for an unreachable server would otherwise wait
+/// long). The answer comes at the limit even when `body` ignores cancellation (a query already sent to
+/// a backend that hangs): `body` runs unstructured, is cancelled, and its late result is dropped.
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimedOut()
+    let race = Race<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            race.start(continuation)
+            let runner = Task {
+                do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                race.finish(.failure(TimedOut()))
+            }
+            race.track([runner, timer])
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of `withTimeout`'s outcomes resumes the caller; the rest are dropped and their tasks cancelled.
+private final class Race<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    private let finished = Mutex(false)
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        // Cancelled before it started: answer at once.
+        guard !finished.withLock({ $0 }) else { return continuation.resume(throwing: CancellationError()) }
+        self.continuation.withLock { $0 = continuation }
+        if finished.withLock({ $0 }) { self.continuation.withLock { $0.take() }?.resume(throwing: CancellationError()) }
+    }
+
+    func track(_ tasks: [Task<Void, Never>]) {
+        self.tasks.withLock { $0 = tasks }
+        if finished.withLock({ $0 }) { tasks.forEach { $0.cancel() } }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        finished.withLock { $0 = true }
+        continuation.withLock { $0.take() }?.resume(with: result)
+        tasks.withLock { $0 }.forEach { $0.cancel() }
     }
 }

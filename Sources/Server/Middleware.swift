@@ -78,10 +78,11 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Problem {
     /// PostgreSQL refused a value (SQLSTATE class 22: out of range, invalid text representation,
-    /// invalid datetime format, untranslatable character …). The boundary checks should catch these
-    /// first; this is the net under them, so a value that slips through is still the client's 400.
+    /// invalid datetime format, untranslatable character …; or 54000, a value too large for an index).
+    /// The boundary checks should catch these first; this is the net under them, so a value that slips
+    /// through is still the client's 400.
     init?(databaseDataError error: any Error) {
-        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") else { return nil }
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") || state == "54000" else { return nil }
         self = .badRequest("A value in the request is out of range or not in the form the field needs (SQLSTATE \(state)).")
     }
 }

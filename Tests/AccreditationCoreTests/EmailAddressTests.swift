@@ -51,7 +51,7 @@ import Testing
         #expect(problem.description.contains("U+200B") && problem.description.contains("character 5"))
     }
 
-    @Test(arguments: ["", "   ", "remi", "remi@", "@example.org", "remi@example", "remi@@example.org", "re mi@example.org",
+    @Test(arguments: ["", "   ", "remi", "remi@", "@example.org", "remi@@example.org", "re mi@example.org",
                       "remi@example..org", "remi@.example.org", "remi@example.org.", String(repeating: "a", count: 65) + "@example.org",
                       String(repeating: "a", count: 60) + "@" + String(repeating: "b", count: 300) + ".org"])
     func notAddressesAreRefused(typed: String) {
@@ -67,5 +67,18 @@ import Testing
         #expect(Array(once.precomposedStringWithCompatibilityMapping.unicodeScalars) == Array(once.unicodeScalars))
         #expect(once.lowercased() == once || once.unicodeScalars.contains { !$0.isASCII })
         #expect(!once.contains { $0.isASCII && $0.isUppercase })
+    }
+}
+
+/// Addresses accounts were made with before canonical forms existed stay usable.
+@Suite struct EmailAddressCompatibilityTests {
+    @Test func aDomainWithoutADotIsAnAddress() throws {
+        #expect(try EmailAddress("Admin@LocalHost").canonical == "admin@localhost")
+    }
+
+    @Test func anAddressIsBoundedInBytesToo() {
+        // One character carrying thousands of combining marks is one character but many bytes.
+        let heavy = "a" + String(repeating: "\u{301}", count: 2_000) + "@example.org"
+        #expect(throws: EmailAddress.Problem.self) { try EmailAddress(heavy) }
     }
 }

@@ -135,3 +135,32 @@ import Testing
         #expect(report.domains[0].compliance == 1 && report.domains[1].compliance == nil && report.domains[1].notApplicable == 1)
     }
 }
+
+/// The record-action table: one row per action, and the decision function reads it.
+@Suite struct RecordActionTableTests {
+    @Test func everyActionHasExactlyOneRow() {
+        for action in RecordAction.allCases {
+            #expect(RecordActions.table.filter { $0.action == action }.count == 1, "\(action.rawValue)")
+        }
+    }
+
+    @Test func decisionsFollowTheTable() {
+        for rule in RecordActions.table {
+            for role in Role.allCases where role != .system {
+                for state in ApplicationState.allCases {
+                    let decision = RecordActions.decide(rule.action, role: role, applicationState: state)
+                    if !rule.roles.contains(role) {
+                        #expect(decision == .forbidden("Role '\(role.rawValue)' may not \(rule.action.rawValue)."))
+                    } else if !rule.applicationStates.contains(state) {
+                        guard case .wrongState = decision else { Issue.record("\(rule.action) \(role) \(state): \(decision)"); continue }
+                    } else {
+                        #expect(decision == .allowed)
+                    }
+                    #expect(RecordActions.decide(rule.action, role: role, applicationState: state, visible: false) == .hidden)
+                }
+            }
+            // Nothing is ever done on a closed application.
+            #expect(rule.applicationStates.isDisjoint(with: Workflows.application.finals), "\(rule.action)")
+        }
+    }
+}

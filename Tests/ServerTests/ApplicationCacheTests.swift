@@ -73,6 +73,8 @@ import Testing
         try await TestApp.run(publish: [TestApp.rptRelease], configure: { configuration in
             configuration.listenerHeartbeat.interval = .milliseconds(100)
             configuration.listenerHeartbeat.staleAfter = .milliseconds(700)
+            configuration.listenerHeartbeat.unreadyAfter = .milliseconds(1500)
+            configuration.listenerHeartbeat.reconnectAfter = .seconds(20)
         }, seed: { settings in database.withLock { $0 = settings } }, demo: true) { client in
             let api = API(client: client)
             let admin = try await api.login("admin@lakeside.example", .demoPassword)
@@ -103,7 +105,12 @@ import Testing
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 #expect(seen == "\"v\(version + 1)\"", "a silent listener must not keep the old copy in use")
-                let ready = try await api.call(.get, "/health/ready")
+                // Readiness gives a busy pool a little longer than the cache does.
+                var ready = try await api.call(.get, "/health/ready")
+                for _ in 0..<30 where ready.status == .ok {
+                    try await Task.sleep(for: .milliseconds(100))
+                    ready = try await api.call(.get, "/health/ready")
+                }
                 #expect(ready.status == .serviceUnavailable, "\(ready.text)")
                 #expect(ready.text.contains("change listener"))
             } catch {
@@ -117,6 +124,41 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(status == .ok, "readiness recovers once the listener hears again")
+        }
+    }
+
+    /// A listener that stays silent past `reconnectAfter` is replaced by a new connection, so the
+    /// replica recovers on its own while the old backend is still frozen.
+    @Test func aSilentListenerIsReplacedByANewConnection() async throws {
+        let database = Mutex<DatabaseSettings?>(nil)
+        try await TestApp.run(configure: { configuration in
+            configuration.listenerHeartbeat.interval = .milliseconds(100)
+            configuration.listenerHeartbeat.staleAfter = .milliseconds(500)
+            configuration.listenerHeartbeat.unreadyAfter = .milliseconds(800)
+            configuration.listenerHeartbeat.reconnectAfter = .seconds(2)
+        }, seed: { settings in database.withLock { $0 = settings } }) { client in
+            let api = API(client: client)
+            #expect(try await api.call(.get, "/health/ready").status == .ok)
+            let settings = try #require(database.withLock { $0 })
+            let admin = try await TestCluster.shared.adminSettings().with(database: settings.database)
+            let listener: Int32 = try await Database.withClient(admin, logger: TestCluster.logger) { client in
+                var found: Int32?
+                for try await pid in try await client.query("""
+                    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                    """, logger: TestCluster.logger).decode(Int32.self) { found = pid }
+                return try #require(found, "the listener's backend")
+            }
+            #expect(kill(listener, SIGSTOP) == 0)
+            defer { kill(listener, SIGCONT) }
+            var sawUnready = false
+            var readyAgain = false
+            for _ in 0..<100 {
+                let status = try await api.call(.get, "/health/ready").status
+                if status == .serviceUnavailable { sawUnready = true }
+                if sawUnready, status == .ok { readyAgain = true; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(sawUnready && readyAgain, "silent, then listening again on a new connection")
         }
     }
 }

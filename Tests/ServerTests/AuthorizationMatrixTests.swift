@@ -131,7 +131,6 @@ import Testing
         Workflows.application.transitions.first { $0.action == action && $0.from.contains { $0.rawValue == state } }?.roles ?? []
     }
 
-    static let practiceRoles: Set<Role> = [.practiceAdmin, .practiceContributor]
     static let staffRoles: Set<Role> = [.staff, .administrator]
 
     static func probes(api: API, staff: String, targets: [Target], callers: [Caller]) async throws -> [Probe] {
@@ -298,26 +297,26 @@ import Testing
             add("fireTransition", target.name, { onApplication(target, $0, roles: roles) }) { caller in
                 try await api.fire(target.id, action.rawValue, as: caller.token ?? "", reader: staff, payload: ["text": "Moved the hot lab."])
             }
-            add("putResponse", target.name, { onApplication(target, $0, roles: practiceRoles) }) {
+            add("putResponse", target.name, { onApplication(target, $0, roles: RecordActions.rule(.respond).roles) }) {
                 try await api.call(.put, base + "/responses/\(code)", token: $0.token, json: ["answer": "Updated answer \(unique())."])
             }
-            add("putScore", target.name, { onApplication(target, $0, roles: [.surveyor, .staff]) }) {
+            add("putScore", target.name, { onApplication(target, $0, roles: RecordActions.rule(.score).roles) }) {
                 try await api.call(.put, base + "/scores/\(code)", token: $0.token, json: ["value": "compliant", "rationale": "Seen."])
             }
-            add("uploadEvidence", target.name, { onApplication(target, $0, roles: practiceRoles) }) {
+            add("uploadEvidence", target.name, { onApplication(target, $0, roles: RecordActions.rule(.uploadEvidence).roles) }) {
                 try await api.call(.post, base + "/evidence?title=Matrix&kind=log&as_of=2026-09-30&indicators=\(code)", token: $0.token,
                                    raw: ByteBuffer(string: "%PDF-1.4\nmatrix \(unique())\n"))
             }
-            add("proposeAssignment", target.name, { onApplication(target, $0, roles: staffRoles) }) {
+            add("proposeAssignment", target.name, { onApplication(target, $0, roles: RecordActions.rule(.proposeAssignment).roles) }) {
                 try await api.call(.post, base + "/assignments", token: $0.token, json: ["surveyor_id": surveyorIDs[1].uuidString.lowercased()])
             }
-            add("openRfi", target.name, { onApplication(target, $0, roles: staffRoles.union([.surveyor])) }) {
+            add("openRfi", target.name, { onApplication(target, $0, roles: RecordActions.rule(.openRFI).roles) }) {
                 try await api.call(.post, base + "/rfis", token: $0.token, json: ["question": "Show the spill kit log."])
             }
             if let document {
                 add("getEvidence", target.name, anyViewer) { try await api.call(.get, base + "/evidence/\(document)", token: $0.token) }
                 add("downloadEvidence", target.name, anyViewer) { try await api.call(.get, base + "/evidence/\(document)/content", token: $0.token) }
-                add("linkEvidence", target.name, { onApplication(target, $0, roles: practiceRoles) }) {
+                add("linkEvidence", target.name, { onApplication(target, $0, roles: RecordActions.rule(.linkEvidence).roles) }) {
                     try await api.call(.post, base + "/evidence/\(document)/links", token: $0.token, json: ["indicators": [code]])
                 }
                 // Stale versions: a permitted role reaches the version check (409) and changes nothing.

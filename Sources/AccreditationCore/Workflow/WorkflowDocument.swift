@@ -30,11 +30,35 @@ public enum WorkflowDocument {
         out += section(Workflows.rfi, title: "Request for information", intro: "Overdue when its due date passes unanswered.")
         out += section(Workflows.correctiveAction, title: "Corrective action",
                        intro: "Opened for each applicable indicator scored partially or non-compliant when staff require corrective action; overdue when due.")
+        out += recordActions()
         out += "## Guards\n\n| guard | holds when |\n|---|---|\n"
         for rule in Guard.allCases { out += "| `\(rule.rawValue)` | \(meaning(rule)) |\n" }
         out += "\n## Effects\n\n| effect | what it does |\n|---|---|\n"
         for effect in Effect.allCases { out += "| `\(effect.rawValue)` | \(meaning(effect)) |\n" }
         return out
+    }
+
+    /// The record-action table (`RecordActions.table`): work on an application that is not a transition.
+    static func recordActions() -> String {
+        var out = """
+        ## Record actions
+
+        Work on an application that is not a transition of a lifecycle. Each row says who may do it, in
+        which application states and on whose applications; the stores check it inside their transaction,
+        and the API answers 404 (cannot see the application), 403 (role) or 422 (state) from it. A role
+        outside the row is refused before the state is looked at. Starting an application is open to
+        \(RecordActions.applicationCreators.sorted().map(\.rawValue).joined(separator: ", ")) (practice admins for their own practice).
+
+        | action | who | application states | whose applications |
+        |---|---|---|---|
+
+        """
+        for rule in RecordActions.table {
+            let states = rule.applicationStates.count == Workflows.openApplicationStates.count
+                ? "any open state" : ApplicationState.allCases.filter(rule.applicationStates.contains).map(\.rawValue).joined(separator: ", ")
+            out += "| `\(rule.action.rawValue)` | \(rule.roles.sorted().map(\.rawValue).joined(separator: ", ")) | \(states) | \(rule.tenant.rawValue) |\n"
+        }
+        return out + "\n"
     }
 
     static func section<S, A>(_ machine: StateMachine<S, A>, title: String, intro: String) -> String {

@@ -33,8 +33,8 @@ extension APIHandler {
             guard let practice = UUID(uuidString: raw) else { throw Problem.badRequest("practice_id is a UUID.", field: "practice_id") }
             filter.practiceID = practice
         }
-        if let name = filter.practiceName, name.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.", field: "practice_name") }
-        if let state = filter.state, state.count > 64 { throw Problem.badRequest("state has at most 64 characters.", field: "state") }
+        if let name = filter.practiceName, name.unicodeScalars.count > 200 { throw Problem.badRequest("practice_name has at most 200 characters.", field: "practice_name") }
+        if let state = filter.state, state.unicodeScalars.count > 64 { throw Problem.badRequest("state has at most 64 characters.", field: "state") }
         let cursor = try input.query.cursor.map(PageCursor.decodeTimed)
         // One more than the page tells whether another page follows.
         let fetched = try await workflow.applications(AccessPolicy.listable(as: identity), filter: filter, after: cursor, limit: limit + 1)
@@ -90,7 +90,8 @@ extension APIHandler {
                           detail: "'\(body.action)' is not an application action.")
         }
         let payload = body.payload?.additionalProperties ?? [:]
-        guard (body.reason ?? "").count <= 4_000, payload.count <= 20, payload.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 4_000 }) else {
+        guard (body.reason ?? "").unicodeScalars.count <= 4_000, payload.count <= 20,
+              payload.allSatisfy({ $0.key.unicodeScalars.count <= 64 && $0.value.unicodeScalars.count <= 4_000 }) else {
             throw Problem.badRequest("reason and payload values have at most 4000 characters; payload has at most 20 keys of 64 characters.")
         }
         let fingerprint = Self.fingerprint("application", id, body.action, expected, body.reason ?? "", payload.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
@@ -171,12 +172,13 @@ extension APIHandler {
             do {
                 fired = try await body()
             } catch {
-                try? await idempotency.abandon(person: person, key: key)
+                // Unstructured: a request cancelled at its deadline must still free its key.
+                try? await Task { try await idempotency.abandon(person: person, key: key) }.value
                 throw error
             }
             // The work is done: a failure to record the answer must not free the key for a second run.
             do {
-                try await idempotency.finish(person: person, key: key, fingerprint: fingerprint, response: "\(fired.state) \(fired.version)")
+                try await Task { try await idempotency.finish(person: person, key: key, fingerprint: fingerprint, response: "\(fired.state) \(fired.version)") }.value
             } catch {
                 requestLogger.error("Could not record an idempotent answer; the key stays claimed", metadata: ["error": "\(error)"])
             }

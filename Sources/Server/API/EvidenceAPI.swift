@@ -69,14 +69,16 @@ extension APIHandler {
                 try await workflow.addEvidence(application: id, metadata, indicators: indicators, actor: identity.actor, supersedes: supersedes)
             }
         } catch {
-            if let key { try? await idempotency.abandon(person: identity.personID, key: key) }
+            // Unstructured: an upload cancelled mid-way must still free its key.
+            if let key { try? await Task { try await idempotency.abandon(person: identity.personID, key: key) }.value }
             throw error
         }
         // The document is recorded: a failure to record the answer must not free the key for a second upload.
         if let key {
             do {
-                try await idempotency.finish(person: identity.personID, key: key, fingerprint: Self.fingerprint(request, stored.sha256),
-                                             response: document.uuidString)
+                let fingerprint = Self.fingerprint(request, stored.sha256)
+                try await Task { try await idempotency.finish(person: identity.personID, key: key, fingerprint: fingerprint,
+                                                              response: document.uuidString) }.value
             } catch {
                 requestLogger.error("Could not record an idempotent answer; the key stays claimed", metadata: ["error": "\(error)"])
             }

@@ -23,7 +23,7 @@ extension APIHandler {
     func listPractices(_ input: Operations.ListPractices.Input) async throws -> Operations.ListPractices.Output {
         let identity = try Self.caller()
         let limit = try Self.pageSize(input.query.limit)
-        if let q = input.query.q, q.count > 200 { throw Problem.badRequest("q has at most 200 characters.", field: "q") }
+        if let q = input.query.q, q.unicodeScalars.count > 200 { throw Problem.badRequest("q has at most 200 characters.", field: "q") }
         let only: UUID?
         switch identity.role {
         case .staff, .administrator: only = nil

@@ -147,8 +147,8 @@ extension APIHandler {
                           _ body: Components.Schemas.RecordTransitionRequest,
                           _ fire: (Int) async throws -> Fired) async throws -> (state: String, version: Int) {
         guard let expected = body.version else { throw Problem.badRequest("Send the version of the record you saw as version.", field: "version") }
-        if let text = body.text, text.count > 20_000 { throw Problem.badRequest("text has at most 20000 characters.", field: "text") }
-        if let reason = body.reason, reason.count > 4_000 { throw Problem.badRequest("reason has at most 4000 characters.", field: "reason") }
+        if let text = body.text, text.unicodeScalars.count > 20_000 { throw Problem.badRequest("text has at most 20000 characters.", field: "text") }
+        if let reason = body.reason, reason.unicodeScalars.count > 4_000 { throw Problem.badRequest("reason has at most 4000 characters.", field: "reason") }
         let fingerprint = Self.fingerprint(machine, subject, body.action, expected, body.reason ?? "", body.text ?? "")
         return try await idempotent(key, person: identity.personID, fingerprint: fingerprint) {
             try await Self.domain { try await fire(expected) }
