@@ -117,3 +117,32 @@ import Testing
         }
     }
 }
+
+/// The term an accreditation gets does not depend on the server's time zone: the store plans it in UTC.
+@Suite(.serialized) struct TermInEveryTimeZoneTests {
+    @Test(arguments: ["UTC", "America/New_York", "Pacific/Kiritimati"])
+    func accreditedOn29FebruaryInAnyZone(zone: String) async throws {
+        let saved = ProcessInfo.processInfo.environment["TZ"]
+        setenv("TZ", zone, 1)
+        tzset()
+        NSTimeZone.resetSystemTimeZone()
+        defer {
+            if let saved { setenv("TZ", saved, 1) } else { unsetenv("TZ") }
+            tzset()
+            NSTimeZone.resetSystemTimeZone()
+        }
+        try await WorkflowWorld.with { world in
+            let application = try await world.newApplication()
+            try await world.advance(application, to: .committeeReview)
+            world.clock.set(Date(timeIntervalSince1970: 1_835_402_340))   // 2028-02-29T01:59:00Z
+            try await world.fire(.accredit, application, by: world.staff)
+            let summary = try await world.store.application(application)
+            #expect(summary.termStart == "2028-02-29" && summary.termEnd == "2031-02-28", "\(zone): \(summary.termStart ?? "-") to \(summary.termEnd ?? "-")")
+            var expiry: Date?
+            for try await due in try await world.client.query(
+                "SELECT due_at FROM timers WHERE subject_id = \(application) AND action = 'expire' AND fired_at IS NULL", logger: TestCluster.logger
+            ).decode(Date.self) { expiry = due }
+            #expect(expiry?.formatted(.iso8601) == "2031-03-01T00:00:00Z", "\(zone)")
+        }
+    }
+}
