@@ -111,9 +111,9 @@ struct Bench: AsyncParsableCommand {
             group.addTask { await client.run(); return 0 }
             let clock = SystemClock()
             let store = WorkflowStore(client: client, logger: logger, clock: clock)
-            let staff = Actor(id: Self.staffID, role: .staff)
-            let admin = Actor(id: Self.adminID, role: .practiceAdmin)
-            let cycle: [(ApplicationAction, Actor)] = [(.submit, admin), (.beginIntake, staff), (.returnToPractice, staff)]
+            let staff = WorkflowActor(id: Self.staffID, role: .staff)
+            let admin = WorkflowActor(id: Self.adminID, role: .practiceAdmin)
+            let cycle: [(ApplicationAction, WorkflowActor)] = [(.submit, admin), (.beginIntake, staff), (.returnToPractice, staff)]
             // Warm the pool and the plans.
             for worker in 0..<workers {
                 let version = try await store.application(Self.applicationID(worker)).version

@@ -28,7 +28,7 @@ public struct Identity: Sendable, Equatable {
         self.email = email
     }
 
-    public var actor: Actor { Actor(id: personID, role: role) }
+    public var actor: WorkflowActor { WorkflowActor(id: personID, role: role) }
 }
 
 /// A role with what goes with it: practice admins and contributors belong to a practice, nobody else

@@ -237,7 +237,7 @@ public final class EmbeddedPostgres: Sendable {
             "-p \(port)",
         ]
         if !durable {
-            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200"]
+            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=500"]
         }
         let logFile = clusterFolder + "/apex-server.log"
         let result = try runner.run(binaries.pgCtl, [

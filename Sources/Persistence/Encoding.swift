@@ -1,4 +1,5 @@
 public import Foundation
+import AccreditationCore
 import Crypto
 
 /// Encodings shared by the stores: SHA-256 as lowercase hex (checksums, token and history hashes) and
@@ -8,16 +9,7 @@ public enum Encoding {
         hex(SHA256.hash(data: data))
     }
 
-    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 { Hex.encode(bytes) }
 
     public static func base64URL<D: DataProtocol>(_ data: D) -> String {
         Data(data).base64EncodedString()

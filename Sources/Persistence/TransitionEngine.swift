@@ -53,7 +53,7 @@ struct TransitionEngine {
 
     /// Reads the application, locking its row for the rest of the transaction unless `forUpdate` is false
     /// (readers must not hold up transitions).
-    func lockApplication(_ id: UUID, actor: Actor? = nil, forUpdate: Bool = true) async throws -> ApplicationRow {
+    func lockApplication(_ id: UUID, actor: WorkflowActor? = nil, forUpdate: Bool = true) async throws -> ApplicationRow {
         let person = actor?.id
         let rows = try await connection.query("""
             SELECT a.practice_id, a.release_id, a.term_years, a.scope::text, a.state, a.version, a.appeal_deadline,
@@ -74,7 +74,7 @@ struct TransitionEngine {
 
     /// `table` names a table with `id`, `state`, `version` (and `application_id` unless it is `applications`).
     func fire<State, Action>(
-        _ machine: StateMachine<State, Action>, table: String, subjectID: UUID, action: Action, actor: Actor,
+        _ machine: StateMachine<State, Action>, table: String, subjectID: UUID, action: Action, actor: WorkflowActor,
         expectedVersion: Int?, reason: String, payload: [String: String],
         extraFacts: (inout GuardFacts) async throws -> Void = { _ in }
     ) async throws -> (fired: Fired, transition: Transition<State, Action>, application: ApplicationRow) {
@@ -141,7 +141,7 @@ struct TransitionEngine {
     /// The actor is who they say: a person with that role (read from the database, not trusted from the
     /// caller), and practice people act only on their own practice's applications. Only the scheduler
     /// acts without a person.
-    func authorize(_ actor: Actor, on application: ApplicationRow) async throws {
+    func authorize(_ actor: WorkflowActor, on application: ApplicationRow) async throws {
         guard let person = actor.id else {
             guard actor.role == .system else { throw WorkflowError.invalid("Only the scheduler acts without a person.") }
             return
@@ -179,7 +179,7 @@ struct TransitionEngine {
 
     // MARK: - Facts
 
-    func gatherFacts(for guards: [Guard], application: ApplicationRow, actor: Actor) async throws -> GuardFacts {
+    func gatherFacts(for guards: [Guard], application: ApplicationRow, actor: WorkflowActor) async throws -> GuardFacts {
         var facts = GuardFacts()
         facts.now = now
         let needsIndicators: Set<Guard> = [.everyApplicableIndicatorAnswered, .levelOneEvidenceUploaded, .everyApplicableIndicatorScored, .levelOneCompliant]
@@ -249,7 +249,7 @@ struct TransitionEngine {
     /// `head`, the head is read and moved here; with it (the head as locked), the caller writes the returned
     /// new head itself, together with its own update of the application.
     @discardableResult
-    func appendHistory(applicationID: UUID, actor: Actor, machine: String, subjectID: UUID, action: String,
+    func appendHistory(applicationID: UUID, actor: WorkflowActor, machine: String, subjectID: UUID, action: String,
                        from: String?, to: String, reason: String, payload: [String: String],
                        head: (seq: Int, hash: String)? = nil) async throws -> (seq: Int, hash: String) {
         var seq = (head?.seq ?? 0) + 1
@@ -263,7 +263,7 @@ struct TransitionEngine {
             }
         }
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
-        let payloadText = payload.isEmpty ? "{}" : Self.canonicalJSON(payload)
+        let payloadText = payload.isEmpty ? "{}" : CanonicalJSON.text(payload)
         guard reason.utf8.count + payloadText.utf8.count <= HistoryEvent.maximumTextBytes else {
             throw WorkflowError.invalid("The reason and payload of one history event are limited to \(HistoryEvent.maximumTextBytes / 1024) KiB together.")
         }
@@ -285,11 +285,6 @@ struct TransitionEngine {
         return (seq, hash)
     }
 
-    static func canonicalJSON(_ payload: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(payload)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 
 
     // MARK: - Timers

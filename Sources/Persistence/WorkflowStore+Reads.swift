@@ -307,7 +307,7 @@ extension WorkflowStore {
     }
 
     /// Links a document to more indicators of its application (links are never removed: scores cite them).
-    public func linkEvidence(_ document: UUID, application id: UUID, indicators: [String], actor: Actor) async throws {
+    public func linkEvidence(_ document: UUID, application id: UUID, indicators: [String], actor: WorkflowActor) async throws {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Name at least one indicator to link.") }
         try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)

@@ -11,7 +11,7 @@ extension WorkflowStore {
     /// people editing one response never silently overwrite each other. Only while the self-assessment
     /// is open or revisions were requested. Returns the response's new version.
     @discardableResult
-    public func respond(application id: UUID, indicator code: String, answer: String, actor: Actor, expectedVersion: Int? = nil) async throws -> Int {
+    public func respond(application id: UUID, indicator code: String, answer: String, actor: WorkflowActor, expectedVersion: Int? = nil) async throws -> Int {
         guard !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A response needs an answer.") }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
@@ -47,13 +47,13 @@ extension WorkflowStore {
     /// Whether `actor` may add evidence for these indicators now (and supersede `previous`), checked
     /// before an upload streams its bytes, so a refused upload stores nothing. `addEvidence` checks again
     /// in its own transaction.
-    public func checkEvidenceAllowed(application id: UUID, indicators: [String], actor: Actor, supersedes previous: UUID? = nil) async throws {
+    public func checkEvidenceAllowed(application id: UUID, indicators: [String], actor: WorkflowActor, supersedes previous: UUID? = nil) async throws {
         try await transaction { engine in
             _ = try await checkEvidence(engine, application: id, indicators: indicators, actor: actor, supersedes: previous, forUpdate: false)
         }
     }
 
-    private func checkEvidence(_ engine: TransitionEngine, application id: UUID, indicators: [String], actor: Actor, supersedes previous: UUID?,
+    private func checkEvidence(_ engine: TransitionEngine, application id: UUID, indicators: [String], actor: WorkflowActor, supersedes previous: UUID?,
                                forUpdate: Bool) async throws -> UUID {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
         let application = try await engine.lockApplication(id, actor: actor, forUpdate: forUpdate)
@@ -74,7 +74,7 @@ extension WorkflowStore {
 
     /// Records an evidence document (its bytes are already stored by digest) backing one or more indicators.
     /// With `supersedes`, the earlier version moves to `superseded` in the same transaction.
-    public func addEvidence(application id: UUID, _ metadata: EvidenceMetadata, indicators: [String], actor: Actor,
+    public func addEvidence(application id: UUID, _ metadata: EvidenceMetadata, indicators: [String], actor: WorkflowActor,
                             supersedes previous: UUID? = nil) async throws -> UUID {
         guard metadata.sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, metadata.byteCount > 0 else {
             throw WorkflowError.invalid("Evidence needs the SHA-256 and size of a non-empty file.")
@@ -106,7 +106,7 @@ extension WorkflowStore {
     }
 
     @discardableResult
-    public func fire(_ action: Workflows.EvidenceAction, evidence id: UUID, actor: Actor, expectedVersion: Int?, reason: String = "") async throws -> Fired {
+    public func fire(_ action: Workflows.EvidenceAction, evidence id: UUID, actor: WorkflowActor, expectedVersion: Int?, reason: String = "") async throws -> Fired {
         guard action != .supersede else {
             throw WorkflowError.invalid("A document is superseded by uploading its new version (addEvidence with supersedes).")
         }
@@ -120,7 +120,7 @@ extension WorkflowStore {
 
     /// Proposes a surveyor for the survey team. Refused, naming the reason, when the surveyor is affiliated
     /// with the practice or any facility of its network.
-    public func proposeAssignment(application id: UUID, surveyor: UUID, actor: Actor) async throws -> UUID {
+    public func proposeAssignment(application id: UUID, surveyor: UUID, actor: WorkflowActor) async throws -> UUID {
         try Self.requireRole(.proposeAssignment, actor)
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
@@ -156,7 +156,7 @@ extension WorkflowStore {
     /// Accepting needs the signed conflict-of-interest attestation (its text is kept) and, checked again,
     /// no affiliation with the practice.
     @discardableResult
-    public func fire(_ action: Workflows.AssignmentAction, assignment id: UUID, actor: Actor, expectedVersion: Int?,
+    public func fire(_ action: Workflows.AssignmentAction, assignment id: UUID, actor: WorkflowActor, expectedVersion: Int?,
                      attestation: String? = nil, reason: String = "") async throws -> Fired {
         try await transaction { engine in
             var surveyor: UUID?
@@ -208,7 +208,7 @@ extension WorkflowStore {
     /// A surveyor with an accepted assignment scores an applicable indicator, citing the evidence looked at.
     @discardableResult
     public func score(application id: UUID, indicator code: String, value: ScoreValue, rationale: String,
-                      evidence: [UUID] = [], actor: Actor, expectedVersion: Int? = nil) async throws -> Int {
+                      evidence: [UUID] = [], actor: WorkflowActor, expectedVersion: Int? = nil) async throws -> Int {
         guard !rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("A score needs a rationale.") }
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
@@ -254,7 +254,7 @@ extension WorkflowStore {
 
     // MARK: - Requests for information
 
-    public func openRFI(application id: UUID, indicator code: String?, question: String, actor: Actor) async throws -> UUID {
+    public func openRFI(application id: UUID, indicator code: String?, question: String, actor: WorkflowActor) async throws -> UUID {
         try Self.requireRole(.openRFI, actor)
         guard let person = actor.id else { throw WorkflowError.refused(.roleNotAllowed(action: RecordAction.openRFI.rawValue, role: actor.role)) }
         guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.invalid("An RFI needs a question.") }
@@ -278,7 +278,7 @@ extension WorkflowStore {
     }
 
     @discardableResult
-    public func fire(_ action: Workflows.RFIAction, rfi id: UUID, actor: Actor, expectedVersion: Int?, answer: String? = nil, reason: String = "") async throws -> Fired {
+    public func fire(_ action: Workflows.RFIAction, rfi id: UUID, actor: WorkflowActor, expectedVersion: Int?, answer: String? = nil, reason: String = "") async throws -> Fired {
         if action == .answer, answer?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
             throw WorkflowError.invalid("Answering an RFI needs an answer.")
         }
@@ -304,7 +304,7 @@ extension WorkflowStore {
     }
 
     @discardableResult
-    public func fire(_ action: Workflows.CorrectiveActionAction, correctiveAction id: UUID, actor: Actor, expectedVersion: Int?,
+    public func fire(_ action: Workflows.CorrectiveActionAction, correctiveAction id: UUID, actor: WorkflowActor, expectedVersion: Int?,
                      response: String? = nil, reason: String = "") async throws -> Fired {
         if action == .submit, response?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
             throw WorkflowError.invalid("Submitting a corrective action needs a response.")
@@ -323,14 +323,14 @@ extension WorkflowStore {
     // MARK: - Checks shared by the records
 
     /// The record-action table's role rule (`RecordActions`), before anything is read.
-    static func requireRole(_ action: RecordAction, _ actor: Actor) throws {
+    static func requireRole(_ action: RecordAction, _ actor: WorkflowActor) throws {
         guard RecordActions.rule(action).roles.contains(actor.role) else {
             throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
         }
     }
 
     /// The role rule, then who the actor is on this application (another practice's is not found).
-    static func requireRole(_ action: RecordAction, _ actor: Actor, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {
+    static func requireRole(_ action: RecordAction, _ actor: WorkflowActor, _ application: ApplicationRow, _ engine: TransitionEngine) async throws {
         try requireRole(action, actor)
         try await engine.authorize(actor, on: application)
     }

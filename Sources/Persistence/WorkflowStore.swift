@@ -97,7 +97,7 @@ public struct WorkflowStore: Sendable {
     // MARK: - Applications
 
     /// A new application in `draft`, pinned to a published (not retired) release.
-    public func createApplication(practiceID: UUID, releaseID: String, pathway: Pathway, termYears: Int, actor: Actor,
+    public func createApplication(practiceID: UUID, releaseID: String, pathway: Pathway, termYears: Int, actor: WorkflowActor,
                                   previous: UUID? = nil) async throws -> UUID {
         try await transaction { engine in
             try await createApplication(engine, practiceID: practiceID, releaseID: releaseID, pathway: pathway,
@@ -106,7 +106,7 @@ public struct WorkflowStore: Sendable {
     }
 
     func createApplication(_ engine: TransitionEngine, practiceID: UUID, releaseID: String, pathway: Pathway, termYears: Int,
-                           actor: Actor, previous: UUID?) async throws -> UUID {
+                           actor: WorkflowActor, previous: UUID?) async throws -> UUID {
         guard [3, 4].contains(termYears) else { throw WorkflowError.invalid("The accreditation term is 3 or 4 years.") }
         var status: String?
         for try await value in try await engine.connection.query(
@@ -145,14 +145,14 @@ public struct WorkflowStore: Sendable {
     /// Fires an application transition. `expectedVersion` is the version the caller saw: a stale one is a
     /// conflict, never a lost update. `payload` carries the action's details (visit date, appeal grounds …).
     @discardableResult
-    public func fire(_ action: ApplicationAction, application id: UUID, actor: Actor, expectedVersion: Int?,
+    public func fire(_ action: ApplicationAction, application id: UUID, actor: WorkflowActor, expectedVersion: Int?,
                      reason: String = "", payload: [String: String] = [:]) async throws -> Fired {
         try await transaction { engine in
             try await fire(engine, action, application: id, actor: actor, expectedVersion: expectedVersion, reason: reason, payload: payload)
         }
     }
 
-    func fire(_ engine: TransitionEngine, _ action: ApplicationAction, application id: UUID, actor: Actor, expectedVersion: Int?,
+    func fire(_ engine: TransitionEngine, _ action: ApplicationAction, application id: UUID, actor: WorkflowActor, expectedVersion: Int?,
               reason: String, payload: [String: String]) async throws -> Fired {
         // Who may fire the action at all is answered before what its payload lacks.
         guard actor.role == .system || Workflows.application.roles(firing: action).contains(actor.role) else {
@@ -191,7 +191,7 @@ public struct WorkflowStore: Sendable {
 
     /// Determinations, appeals and change notices are records as well as transitions.
     private func recordDecision(_ engine: TransitionEngine, action: ApplicationAction, application: ApplicationRow,
-                                actor: Actor, reason: String, payload: [String: String]) async throws {
+                                actor: WorkflowActor, reason: String, payload: [String: String]) async throws {
         let outcome: Determination? = switch action {
         case .accredit: .accredited
         case .grantProvisional: .provisional
@@ -200,7 +200,7 @@ public struct WorkflowStore: Sendable {
         }
         if let outcome, let person = actor.id {
             let report = try await scoreReport(engine, application: application)
-            let recommendation = TransitionEngine.canonicalJSON([
+            let recommendation = CanonicalJSON.text([
                 "determination": report.recommendation.determination?.rawValue ?? "none",
                 "drivers": report.recommendation.drivers.joined(separator: ","),
                 "explanation": report.recommendation.explanation,
@@ -222,7 +222,7 @@ public struct WorkflowStore: Sendable {
         }
     }
 
-    private func apply(_ effect: Effect, engine: TransitionEngine, application: ApplicationRow, actor: Actor) async throws {
+    private func apply(_ effect: Effect, engine: TransitionEngine, application: ApplicationRow, actor: WorkflowActor) async throws {
         let now = engine.now
         let day = 86_400.0
         let machine = Workflows.application.name

@@ -100,19 +100,19 @@ struct DemoData {
     // MARK: -
 
     struct Team {
-        let staff: Actor
-        let surveyors: [Actor]
+        let staff: WorkflowActor
+        let surveyors: [WorkflowActor]
     }
 
-    private func person(_ email: String, _ name: String, _ role: Role, practice: UUID? = nil, discipline: Discipline? = nil) async throws -> Actor {
+    private func person(_ email: String, _ name: String, _ role: Role, practice: UUID? = nil, discipline: Discipline? = nil) async throws -> WorkflowActor {
         // Stored in the canonical form sign-in looks up (the database refuses any other).
         let id = try await workflow.createPerson(email: try EmailAddress(email).canonical, name: name, role: role,
                                                  practiceID: practice, discipline: discipline)
         try await accounts.setPassword(person: id, password: Self.password)
-        return Actor(id: id, role: role)
+        return WorkflowActor(id: id, role: role)
     }
 
-    private func fire(_ action: ApplicationAction, _ application: UUID, by actor: Actor, reason: String = "", payload: [String: String] = [:]) async throws {
+    private func fire(_ action: ApplicationAction, _ application: UUID, by actor: WorkflowActor, reason: String = "", payload: [String: String] = [:]) async throws {
         let version = try await workflow.application(application).version
         try await workflow.fire(action, application: application, actor: actor, expectedVersion: version, reason: reason, payload: payload)
     }
@@ -154,7 +154,7 @@ struct DemoData {
     }
 
     /// Some responses and two documents: a self-assessment part-way through.
-    private func answerSome(_ application: UUID, contributor: Actor) async throws {
+    private func answerSome(_ application: UUID, contributor: WorkflowActor) async throws {
         let progress = try await workflow.progress(application: application)
         for item in progress.prefix(progress.count / 2) {
             try await workflow.respond(application: application, indicator: item.code, answer: Self.answer(item.code), actor: contributor)
@@ -174,7 +174,7 @@ struct DemoData {
     }
 
     /// The happy path, step by step, as each role would take it.
-    private func advance(_ application: UUID, to target: ApplicationState, admin: Actor, contributor: Actor, team: Team, decider: Actor) async throws {
+    private func advance(_ application: UUID, to target: ApplicationState, admin: WorkflowActor, contributor: WorkflowActor, team: Team, decider: WorkflowActor) async throws {
         while let state = ApplicationState(rawValue: try await workflow.application(application).state), state != target {
             switch state {
             case .draft: try await fire(.submit, application, by: admin)

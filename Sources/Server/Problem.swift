@@ -1,3 +1,4 @@
+import AccreditationCore
 public import Hummingbird
 import Foundation
 import Persistence
@@ -67,9 +68,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: Int(status.code), detail: detail.map(Self.lowercasingIDs),
                         instance: request.uri.path, field: field)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(body)
+        let data = try CanonicalJSON.data(body)
         return Response(
             status: status,
             headers: [.contentType: "application/problem+json"],

@@ -6,16 +6,14 @@ import Crypto
 /// of the hash so that retiring a release does not change its content.
 public enum CanonicalForm {
     public static func json(_ release: CatalogRelease) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(release)
+        try CanonicalJSON.data(release)
     }
 
     public static func contentHash(_ release: CatalogRelease) throws -> String {
         var content = release
         content.status = .published
         let digest = SHA256.hash(data: try json(content))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(digest)
     }
 
     public static func decode(_ data: Data) throws -> CatalogRelease {

@@ -222,17 +222,17 @@ import Testing
                 PracticeRecord(legalName: "Elsewhere Oncology", address: "5 Far Rd", licenceNumber: "NRC-9", regulator: "US-NC",
                                scope: PracticeScope(agents: [.i131])),
                 facilities: [FacilityRecord(name: "Elsewhere", address: "5 Far Rd", isMain: true, distanceMiles: 0)])
-            let stranger = Actor(id: try await world.store.createPerson(email: "s@elsewhere.org", name: "S", role: .practiceAdmin, practiceID: elsewhere),
+            let stranger = WorkflowActor(id: try await world.store.createPerson(email: "s@elsewhere.org", name: "S", role: .practiceAdmin, practiceID: elsewhere),
                                  role: .practiceAdmin)
             await #expect(throws: WorkflowError.notFound("Application \(application)")) {
                 try await world.fire(.submit, application, by: stranger)
             }
             // A contributor claiming to be an admin is refused: the role comes from the database.
             await #expect(throws: WorkflowError.refused(.roleNotAllowed(action: "act as practice-admin", role: .practiceContributor))) {
-                try await world.fire(.submit, application, by: Actor(id: world.contributor.id, role: .practiceAdmin))
+                try await world.fire(.submit, application, by: WorkflowActor(id: world.contributor.id, role: .practiceAdmin))
             }
             await #expect(throws: WorkflowError.invalid("Only the scheduler acts without a person.")) {
-                try await world.fire(.submit, application, by: Actor(id: nil, role: .practiceAdmin))
+                try await world.fire(.submit, application, by: WorkflowActor(id: nil, role: .practiceAdmin))
             }
             await #expect(throws: WorkflowError.refused(.roleNotAllowed(action: "respond", role: .staff))) {
                 try await world.store.respond(application: application, indicator: "GOV-01", answer: "x", actor: world.staff)

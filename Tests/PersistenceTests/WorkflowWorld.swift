@@ -15,14 +15,14 @@ struct WorkflowWorld: Sendable {
     let clock: ManualClock
     let practice: UUID
     let satellite: UUID
-    let admin: Actor
-    let contributor: Actor
-    let staff: Actor
-    let otherStaff: Actor
-    let staffPhysicist: Actor
-    let oncologist: Actor
-    let physicist: Actor
-    let affiliatedSurveyor: Actor
+    let admin: WorkflowActor
+    let contributor: WorkflowActor
+    let staff: WorkflowActor
+    let otherStaff: WorkflowActor
+    let staffPhysicist: WorkflowActor
+    let oncologist: WorkflowActor
+    let physicist: WorkflowActor
+    let affiliatedSurveyor: WorkflowActor
 
     static let start = Date(timeIntervalSince1970: 1_790_000_000) // 2026-09-21
 
@@ -64,8 +64,8 @@ struct WorkflowWorld: Sendable {
                                  FacilityRecord(name: "Hilltop Satellite", address: "9 Hill St", isMain: false, distanceMiles: 32)]
                 )
                 let satellite = try await store.facilities(of: practice).first { $0.name == "Hilltop Satellite" }!.id
-                func person(_ name: String, _ role: Role, practice: UUID? = nil, discipline: Discipline? = nil) async throws -> Actor {
-                    Actor(id: try await store.createPerson(email: "\(name)@example.org", name: name, role: role, practiceID: practice, discipline: discipline), role: role)
+                func person(_ name: String, _ role: Role, practice: UUID? = nil, discipline: Discipline? = nil) async throws -> WorkflowActor {
+                    WorkflowActor(id: try await store.createPerson(email: "\(name)@example.org", name: name, role: role, practiceID: practice, discipline: discipline), role: role)
                 }
                 let affiliated = try await person("affiliated", .surveyor, discipline: .medicalPhysicist)
                 try await store.declareAffiliation(surveyor: affiliated.id!, facilityID: satellite, nature: "consulting physicist")
@@ -94,7 +94,7 @@ struct WorkflowWorld: Sendable {
     func state(_ application: UUID) async throws -> String { try await store.application(application).state }
 
     @discardableResult
-    func fire(_ action: ApplicationAction, _ application: UUID, by actor: Actor, payload: [String: String] = [:]) async throws -> Fired {
+    func fire(_ action: ApplicationAction, _ application: UUID, by actor: WorkflowActor, payload: [String: String] = [:]) async throws -> Fired {
         try await store.fire(action, application: application, actor: actor, expectedVersion: try await version(application), payload: payload)
     }
 
@@ -142,7 +142,7 @@ struct WorkflowWorld: Sendable {
         }
     }
 
-    func acceptTeam(_ application: UUID, _ surveyors: [Actor]) async throws {
+    func acceptTeam(_ application: UUID, _ surveyors: [WorkflowActor]) async throws {
         for surveyor in surveyors {
             let assignment = try await store.proposeAssignment(application: application, surveyor: surveyor.id!, actor: staff)
             try await store.fire(.accept, assignment: assignment, actor: surveyor, expectedVersion: 1,

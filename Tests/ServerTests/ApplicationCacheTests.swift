@@ -58,7 +58,7 @@ import Testing
             for try await id in try await client.query("SELECT id FROM people WHERE email = 'admin@lakeside.example'", logger: TestCluster.logger).decode(UUID.self) {
                 admin = id
             }
-            try await store.fire(.fileChangeNotice, application: application, actor: Actor(id: try #require(admin), role: .practiceAdmin),
+            try await store.fire(.fileChangeNotice, application: application, actor: WorkflowActor(id: try #require(admin), role: .practiceAdmin),
                                  expectedVersion: version, payload: ["text": "Changed through another replica."])
         }
     }

@@ -41,7 +41,7 @@ import Testing
                 _ = try await person("staff@astro.example", .staff)
                 _ = try await person("surveyor@example.org", .surveyor, discipline: .medicalPhysicist)
                 let application = try await store.createApplication(practiceID: a, releaseID: TestApp.rptRelease.releaseID, pathway: .rptPaired,
-                                                                    termYears: 4, actor: Actor(id: admin, role: .practiceAdmin))
+                                                                    termYears: 4, actor: WorkflowActor(id: admin, role: .practiceAdmin))
                 seeded.application.withLock { $0 = application }
             }
         }

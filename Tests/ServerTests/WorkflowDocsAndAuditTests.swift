@@ -43,8 +43,8 @@ import Testing
                     facilities: [FacilityRecord(name: "Main", address: "2 Lake Rd", isMain: true, distanceMiles: 0)])
                 let admin = try await store.createPerson(email: "a@lakeside.org", name: "A", role: .practiceAdmin, practiceID: practice)
                 let application = try await store.createApplication(practiceID: practice, releaseID: release.releaseID, pathway: .rptPaired,
-                                                                    termYears: 4, actor: Actor(id: admin, role: .practiceAdmin))
-                try await store.fire(.submit, application: application, actor: Actor(id: admin, role: .practiceAdmin), expectedVersion: 1)
+                                                                    termYears: 4, actor: WorkflowActor(id: admin, role: .practiceAdmin))
+                try await store.fire(.submit, application: application, actor: WorkflowActor(id: admin, role: .practiceAdmin), expectedVersion: 1)
                 let second = try await store.history(of: application)[1]
                 return (application, second.id)
             }

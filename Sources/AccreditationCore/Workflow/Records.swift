@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Who fired a transition or changed a record. The scheduler acts as `system` with no person.
-public struct Actor: Sendable, Equatable {
+public struct WorkflowActor: Sendable, Equatable {
     public let id: UUID?
     public let role: Role
 
@@ -10,7 +10,7 @@ public struct Actor: Sendable, Equatable {
         self.role = role
     }
 
-    public static let system = Actor(id: nil, role: .system)
+    public static let system = WorkflowActor(id: nil, role: .system)
 }
 
 /// One entry of an application's append-only history.

@@ -89,9 +89,6 @@ public struct StateMachine<State: WorkflowState, Action: WorkflowAction>: Sendab
         transitions.first { $0.action == action && $0.from.contains(state) }
     }
 
-    public func available(from state: State, role: Role) -> [Transition<State, Action>] {
-        transitions.filter { $0.from.contains(state) && $0.roles.contains(role) }
-    }
 
     /// Decides whether `role` may fire `action` from `state` given `facts`; the first failing guard names itself.
     public func decide(from state: State, action: Action, role: Role, facts: GuardFacts) -> Result<Transition<State, Action>, Refusal> {
@@ -113,7 +110,6 @@ public struct StateMachine<State: WorkflowState, Action: WorkflowAction>: Sendab
         transition(from: state, action: action)?.guards ?? []
     }
 
-    public func action(named name: String) -> Action? { Action(rawValue: name) }
 
     /// Every role that may fire `action` from some state: a role outside it is refused before anything
     /// about versions, states or payloads is looked at.

@@ -1,3 +1,4 @@
+import AccreditationCore
 import APIDefinition
 import Foundation
 import Logging
@@ -23,8 +24,7 @@ struct APIHandler: APIProtocol {
     /// Encodes answers exactly as the OpenAPI runtime does with `configuration`, for answers kept
     /// ready-encoded (a test compares the two byte for byte).
     static let responseEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = CanonicalJSON.encoder()
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()
