@@ -37,7 +37,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     /// After SIGINT/SIGTERM: how long in-flight requests may finish before they are cancelled, and how
     /// long cancellation may take before the process stops regardless.
     public var shutdownGrace: Duration = .seconds(15)
-    public var shutdownCancellationLimit: Duration = .seconds(10)
+    /// Longer than the database client's connect timeout (10 s): a pool cancelled while it connects waits that long.
+    public var shutdownCancellationLimit: Duration = .seconds(30)
     /// The change listener's heartbeat (see `ApplicationCache`); tests shorten it.
     public var listenerHeartbeat = ListenerHeartbeat()
     /// Seed the demonstration data on start (once; later starts find it there).

@@ -223,7 +223,7 @@ import Testing
         try await Task.sleep(for: .seconds(4))
         #expect(tally.statuses.count > before, "requests keep being answered while the database is down")
         apex.interrupt()
-        try await apex.waitForExit(timeout: 30)
+        try await apex.waitForExit(timeout: 60)
         tally.stop()
         await writers.value
         // Every request got an HTTP answer or a closed connection; none was left waiting for its 20 s timeout.
