@@ -86,14 +86,7 @@ import Testing
             let version = try #require(first.json["version"] as? Int)
 
             let settings = try #require(database.withLock { $0 })
-            let adminSettings = try await TestCluster.shared.adminSettings().with(database: settings.database)
-            let listener: Int32 = try await Database.withClient(adminSettings, logger: TestCluster.logger) { client in
-                var found: Int32?
-                for try await pid in try await client.query("""
-                    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'
-                    """, logger: TestCluster.logger).decode(Int32.self) { found = pid }
-                return try #require(found, "the listener's backend")
-            }
+            let listener = try await Self.listenerPID(settings)
             #expect(kill(listener, SIGSTOP) == 0)
             do {
                 try await ApplicationCacheTests.changeElsewhere(settings, application: UUID(uuidString: id)!, version: version)
@@ -140,17 +133,7 @@ import Testing
             let api = API(client: client)
             #expect(try await api.call(.get, "/health/ready").status == .ok)
             let settings = try #require(database.withLock { $0 })
-            let admin = try await TestCluster.shared.adminSettings().with(database: settings.database)
-            // On a busy machine the listener may be reconnecting just now: look for a few seconds.
-            let listener: Int32 = try await Database.withClient(admin, logger: TestCluster.logger) { client in
-                for _ in 0..<50 {
-                    for try await pid in try await client.query("""
-                        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND state = 'idle'
-                        """, logger: TestCluster.logger).decode(Int32.self) { return pid }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return try #require(nil as Int32?, "the listener's backend")
-            }
+            let listener = try await Self.listenerPID(settings)
             #expect(kill(listener, SIGSTOP) == 0)
             defer { kill(listener, SIGCONT) }
             var sawUnready = false
@@ -162,6 +145,21 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(sawUnready && readyAgain, "silent, then listening again on a new connection")
+        }
+    }
+
+    /// The backend process of this test database's listening connection. On a busy machine the listener
+    /// may be reconnecting just now, so it is looked for for a few seconds.
+    static func listenerPID(_ settings: DatabaseSettings) async throws -> Int32 {
+        let admin = try await TestCluster.shared.adminSettings().with(database: settings.database)
+        return try await Database.withClient(admin, logger: TestCluster.logger) { client in
+            for _ in 0..<50 {
+                for try await pid in try await client.query("""
+                    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND state = 'idle'
+                    """, logger: TestCluster.logger).decode(Int32.self) { return pid }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return try #require(nil as Int32?, "the listener's backend")
         }
     }
 }
