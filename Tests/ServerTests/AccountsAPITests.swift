@@ -76,8 +76,8 @@ import Testing
             for _ in 0..<5 { #expect(try await Self.login(client, password: "guess guess guess").status == .unauthorized) }
             let locked = try await Self.login(client)
             #expect(locked.status == .tooManyRequests)
-            // 900 s from the lock; a second may pass between the lock and the answer on a busy machine.
-            #expect(["899", "900"].contains(locked.headers[.retryAfter] ?? ""))
+            // 900 s from the lock, less the seconds a busy machine takes between the lock and the answer.
+            #expect((880...900).contains(Int(locked.headers[.retryAfter] ?? "") ?? 0), "\(locked.headers[.retryAfter] ?? "-")")
             #expect(locked.json["type"] as? String == "https://apex.example/problems/locked")
             clock.advance(days: 16.0 / 1440)
             #expect(try await Self.login(client).status == .ok)
@@ -89,8 +89,8 @@ import Testing
             for _ in 0..<5 { #expect(try await Self.login(client, email: "nobody@example.org", password: "guess guess guess").status == .unauthorized) }
             let locked = try await Self.login(client, email: "nobody@example.org", password: "guess guess guess")
             #expect(locked.status == .tooManyRequests, "an unknown email locks after the same number of failures as a known one")
-            // 900 s from the lock; a second may pass between the lock and the answer on a busy machine.
-            #expect(["899", "900"].contains(locked.headers[.retryAfter] ?? ""))
+            // 900 s from the lock, less the seconds a busy machine takes between the lock and the answer.
+            #expect((880...900).contains(Int(locked.headers[.retryAfter] ?? "") ?? 0), "\(locked.headers[.retryAfter] ?? "-")")
         }
     }
 
@@ -147,8 +147,8 @@ import Testing
             for _ in 0..<5 { #expect(try await Self.login(client, password: "guess guess guess").status == .unauthorized) }
             let locked = try await Self.login(client)
             #expect(locked.status == .tooManyRequests && locked.json["type"] as? String == "https://apex.example/problems/locked")
-            // 900 s from the lock; a second may pass between the lock and the answer on a busy machine.
-            #expect(["899", "900"].contains(locked.headers[.retryAfter] ?? ""))
+            // 900 s from the lock, less the seconds a busy machine takes between the lock and the answer.
+            #expect((880...900).contains(Int(locked.headers[.retryAfter] ?? "") ?? 0), "\(locked.headers[.retryAfter] ?? "-")")
             #expect(locked.json["detail"] as? String == "Signing in is locked for 900 second(s) after repeated failures.")
         }
     }
