@@ -56,13 +56,20 @@ public struct RoleAssignment: Sendable, Equatable {
         if !Self.assignable.contains(role) {
             return "Role '\(role.rawValue)' cannot be given here; administrators are made on the command line."
         }
-        if [.practiceAdmin, .practiceContributor].contains(role) != (practiceID != nil) {
+        return consistencyProblem
+    }
+
+    /// nil when the role, practice and discipline fit together (any role but `system`, administrators
+    /// included: the command line makes those), else why not.
+    public var consistencyProblem: String? {
+        if role == .system { return "'system' is not a person's role." }
+        if role.isPracticeRole != (practiceID != nil) {
             return "Practice admins and contributors belong to a practice; other roles do not."
         }
         if role == .surveyor && discipline == nil {
             return "A surveyor has a discipline: radiation-oncologist or medical-physicist."
         }
-        if discipline != nil && ![.surveyor, .staff].contains(role) {
+        if discipline != nil && !Role.disciplineRoles.contains(role) {
             return "Only surveyors and staff have a surveying discipline."
         }
         return nil

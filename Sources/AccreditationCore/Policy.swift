@@ -63,7 +63,42 @@ extension AccessPolicy {
     }
 
     /// Staff-only views: pipeline counts, expiring terms, overdue items, people directory.
-    public static func isStaff(_ identity: Identity) -> Bool { [.staff, .administrator].contains(identity.role) }
+    public static func isStaff(_ identity: Identity) -> Bool { identity.role.isStaffRole }
+
+    /// Which practices' records (practices, people) a person may list: all, one, or none.
+    public enum PracticeScope: Sendable, Equatable {
+        case all
+        case practice(UUID)
+        case none
+    }
+
+    /// Staff list every practice's records, practice people their own, everyone else none.
+    public static func practiceScope(as identity: Identity) -> PracticeScope {
+        if identity.role.isStaffRole { return .all }
+        if identity.role.isPracticeRole, let practice = identity.practiceID { return .practice(practice) }
+        return .none
+    }
+
+    /// Who may invite someone into `role` (for `practice`): staff any assignable role; a practice admin
+    /// admins and contributors of their own practice; nobody else anyone.
+    public static func canInvite(_ role: Role, into practice: UUID?, as identity: Identity) -> Bool {
+        if identity.role.isStaffRole { return RoleAssignment.assignable.contains(role) }
+        if identity.role == .practiceAdmin { return role.isPracticeRole && practice != nil && practice == identity.practiceID }
+        return false
+    }
+
+    /// Who may declare a surveyor's affiliations: staff, and the surveyor about themselves.
+    public static func canDeclareAffiliations(of person: UUID, as identity: Identity) -> Bool {
+        identity.role.isStaffRole || (identity.role == .surveyor && identity.personID == person)
+    }
+
+    /// Whether starting an application for `practice` goes on to the store: a practice the caller can
+    /// see does; another practice is "not found" for practice people (deny by default across tenants);
+    /// a role outside every practice that may never start one (a surveyor) goes on and is told 403.
+    public static func mayReachPractice(_ practice: UUID, toCreateApplicationAs identity: Identity) -> Bool {
+        canView(practice: practice, as: identity)
+            || (!identity.role.isPracticeRole && !RecordActions.applicationCreators.contains(identity.role))
+    }
 }
 
 extension AccessPolicy {

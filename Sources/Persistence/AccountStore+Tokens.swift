@@ -82,15 +82,8 @@ extension AccountStore {
     // MARK: - Invitations
 
     public func invite(_ request: InvitationRequest, by inviter: Identity, lifetimeHours: Int = 72) async throws -> Invitation {
-        switch inviter.role {
-        case .staff, .administrator:
-            guard request.role != .administrator else { throw WorkflowError.refused(.roleNotAllowed(action: "invite-administrator", role: inviter.role)) }
-        case .practiceAdmin:
-            guard [.practiceAdmin, .practiceContributor].contains(request.role), request.practiceID == inviter.practiceID else {
-                throw WorkflowError.refused(.roleNotAllowed(action: "invite-\(request.role.rawValue)", role: inviter.role))
-            }
-        default:
-            throw WorkflowError.refused(.roleNotAllowed(action: "invite", role: inviter.role))
+        guard AccessPolicy.canInvite(request.role, into: request.practiceID, as: inviter) else {
+            throw WorkflowError.refused(.roleNotAllowed(action: "invite-\(request.role.rawValue)", role: inviter.role))
         }
         let email: String
         do { email = try EmailAddress(request.email).canonical } catch { throw WorkflowError.invalid(error.description) }

@@ -159,7 +159,7 @@ struct TransitionEngine {
         guard role == actor.role.rawValue else {
             throw WorkflowError.refused(.roleNotAllowed(action: "act as \(actor.role.rawValue)", role: Role(rawValue: role) ?? actor.role))
         }
-        if [.practiceAdmin, .practiceContributor].contains(actor.role), practice != application.practiceID {
+        if actor.role.isPracticeRole, practice != application.practiceID {
             // Another practice's application does not exist as far as this person is concerned.
             throw WorkflowError.notFound("Application \(application.id)")
         }

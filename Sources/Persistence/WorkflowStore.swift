@@ -58,20 +58,16 @@ public struct WorkflowStore: Sendable {
     }
 
     public func createPerson(email: String, name: String, role: Role, practiceID: UUID? = nil, discipline: Discipline? = nil) async throws -> UUID {
-        guard role != .system else { throw WorkflowError.invalid("'system' is not a person's role.") }
-        guard [.practiceAdmin, .practiceContributor].contains(role) == (practiceID != nil) else {
-            throw WorkflowError.invalid("Practice admins and contributors belong to a practice; other roles do not.")
+        if let problem = RoleAssignment(role: role, practiceID: practiceID, discipline: discipline).consistencyProblem {
+            throw WorkflowError.invalid(problem)
         }
-        guard role != .surveyor || discipline != nil else {
-            throw WorkflowError.invalid("A surveyor has a discipline: radiation oncologist or medical physicist.")
-        }
-        guard discipline == nil || [.surveyor, .staff].contains(role) else {
-            throw WorkflowError.invalid("Only surveyors and staff have a surveying discipline.")
-        }
+        // The one canonical form of an address (see `EmailAddress`), whoever calls.
+        let canonical: String
+        do { canonical = try EmailAddress(email).canonical } catch { throw WorkflowError.invalid(error.description) }
         let id = UUID()
         _ = try await client.query("""
             INSERT INTO people (id, email, display_name, role, practice_id, discipline, created_at)
-            VALUES (\(id), \(email.lowercased()), \(name), \(role.rawValue), \(practiceID), \(discipline?.rawValue), \(clock.now()))
+            VALUES (\(id), \(canonical), \(name), \(role.rawValue), \(practiceID), \(discipline?.rawValue), \(clock.now()))
             """, logger: logger)
         return id
     }

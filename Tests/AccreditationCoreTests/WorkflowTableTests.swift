@@ -164,3 +164,44 @@ import Testing
         }
     }
 }
+
+/// The access rules the API and the stores ask instead of writing role lists of their own.
+@Suite struct AccessPolicyRoleTests {
+    static func person(_ role: Role, practice: UUID? = nil) -> Identity {
+        Identity(personID: UUID(), role: role, practiceID: practice, displayName: role.rawValue, email: "\(role.rawValue)@example.org")
+    }
+
+    @Test func whoMayInviteWhom() {
+        let own = UUID(), other = UUID()
+        let admin = Self.person(.practiceAdmin, practice: own)
+        #expect(AccessPolicy.canInvite(.practiceContributor, into: own, as: admin))
+        #expect(AccessPolicy.canInvite(.practiceAdmin, into: own, as: admin))
+        #expect(!AccessPolicy.canInvite(.practiceContributor, into: other, as: admin))
+        #expect(!AccessPolicy.canInvite(.surveyor, into: nil, as: admin))
+        #expect(!AccessPolicy.canInvite(.practiceContributor, into: own, as: Self.person(.practiceContributor, practice: own)))
+        #expect(!AccessPolicy.canInvite(.staff, into: nil, as: Self.person(.surveyor)))
+        for role in RoleAssignment.assignable { #expect(AccessPolicy.canInvite(role, into: nil, as: Self.person(.staff))) }
+        #expect(!AccessPolicy.canInvite(.administrator, into: nil, as: Self.person(.administrator)))
+    }
+
+    @Test func whichPracticesARecordListCovers() {
+        let own = UUID()
+        #expect(AccessPolicy.practiceScope(as: Self.person(.staff)) == .all)
+        #expect(AccessPolicy.practiceScope(as: Self.person(.administrator)) == .all)
+        #expect(AccessPolicy.practiceScope(as: Self.person(.practiceContributor, practice: own)) == .practice(own))
+        #expect(AccessPolicy.practiceScope(as: Self.person(.surveyor)) == .none)
+        #expect(AccessPolicy.practiceScope(as: Self.person(.practiceAdmin)) == .none, "a practice role without a practice sees nothing")
+    }
+
+    @Test func affiliationsAndRoleConsistency() {
+        let surveyor = Self.person(.surveyor)
+        #expect(AccessPolicy.canDeclareAffiliations(of: surveyor.personID, as: surveyor))
+        #expect(!AccessPolicy.canDeclareAffiliations(of: UUID(), as: surveyor))
+        #expect(AccessPolicy.canDeclareAffiliations(of: UUID(), as: Self.person(.staff)))
+        #expect(RoleAssignment(role: .administrator, practiceID: nil, discipline: nil).consistencyProblem == nil)
+        #expect(RoleAssignment(role: .administrator, practiceID: nil, discipline: nil).problem != nil, "administrators come from the command line")
+        #expect(RoleAssignment(role: .system, practiceID: nil, discipline: nil).consistencyProblem != nil)
+        #expect(RoleAssignment(role: .surveyor, practiceID: nil, discipline: nil).consistencyProblem != nil)
+        #expect(RoleAssignment(role: .practiceAdmin, practiceID: nil, discipline: nil).consistencyProblem != nil)
+    }
+}

@@ -9,6 +9,16 @@ public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     case system
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The roles of a practice's own people, who belong to one practice and act only on its records.
+    public static let practiceRoles: Set<Role> = [.practiceAdmin, .practiceContributor]
+    /// ASTRO's roles, which see every practice.
+    public static let staffRoles: Set<Role> = [.staff, .administrator]
+    /// Roles that may hold a surveying discipline (staff physicists survey too).
+    public static let disciplineRoles: Set<Role> = [.surveyor, .staff]
+
+    public var isPracticeRole: Bool { Self.practiceRoles.contains(self) }
+    public var isStaffRole: Bool { Self.staffRoles.contains(self) }
 }
 
 /// A surveyor's discipline; every survey team needs one of each of the first two.

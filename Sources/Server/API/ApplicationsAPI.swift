@@ -11,7 +11,7 @@ extension APIHandler {
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
         let practice = try Self.uuid(body.practiceId, "practice")
         // A practice's people may start applications only for their own practice; others' are not found.
-        guard AccessPolicy.canView(practice: practice, as: identity) || identity.role == .surveyor else {
+        guard AccessPolicy.mayReachPractice(practice, toCreateApplicationAs: identity) else {
             throw Problem.notFound("No practice \(body.practiceId).")
         }
         guard let pathway = Pathway(rawValue: body.pathway.rawValue) else { throw Problem.badRequest("Unknown pathway.") }

@@ -41,7 +41,7 @@ extension APIHandler {
             role: role, practiceID: try body.practiceId.map { try Self.uuid($0, "practice") },
             discipline: body.discipline.flatMap { Discipline(rawValue: $0.rawValue) })
         // A practice admin inviting into another practice learns nothing about it: same as a missing practice.
-        if identity.role == .practiceAdmin, let practice = request.practiceID, practice != identity.practiceID {
+        if identity.role == .practiceAdmin, let practice = request.practiceID, !AccessPolicy.canView(practice: practice, as: identity) {
             throw Problem.notFound("No practice \(practice.uuidString.lowercased()).")
         }
         let invitation = try await Self.domain { try await accounts.invite(request, by: identity) }
@@ -63,10 +63,10 @@ extension APIHandler {
         let identity = try Self.caller()
         let limit = try Self.pageSize(input.query.limit)
         let practice: UUID?
-        switch identity.role {
-        case .staff, .administrator: practice = nil
-        case .practiceAdmin, .practiceContributor: practice = identity.practiceID
-        default: throw Problem.forbidden("The people directory is for staff and a practice's own people.")
+        switch AccessPolicy.practiceScope(as: identity) {
+        case .all: practice = nil
+        case let .practice(own): practice = own
+        case .none: throw Problem.forbidden("The people directory is for staff and a practice's own people.")
         }
         let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
         let fetched = try await workflow.people(practice: practice, role: input.query.role.flatMap { Role(rawValue: $0.rawValue) },
@@ -107,7 +107,7 @@ extension APIHandler {
     func declareAffiliation(_ input: Operations.DeclareAffiliation.Input) async throws -> Operations.DeclareAffiliation.Output {
         let identity = try Self.caller()
         let person = try Self.uuid(input.path.personId, "person")
-        guard AccessPolicy.isStaff(identity) || (identity.role == .surveyor && identity.personID == person) else {
+        guard AccessPolicy.canDeclareAffiliations(of: person, as: identity) else {
             throw Problem.notFound("No person \(input.path.personId).")
         }
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }

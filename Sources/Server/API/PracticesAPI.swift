@@ -25,10 +25,10 @@ extension APIHandler {
         let limit = try Self.pageSize(input.query.limit)
         if let q = input.query.q, q.unicodeScalars.count > 200 { throw Problem.badRequest("q has at most 200 characters.", field: "q") }
         let only: UUID?
-        switch identity.role {
-        case .staff, .administrator: only = nil
-        case .practiceAdmin, .practiceContributor: only = identity.practiceID
-        default: return .ok(.init(body: .json(.init(items: []))))
+        switch AccessPolicy.practiceScope(as: identity) {
+        case .all: only = nil
+        case let .practice(practice): only = practice
+        case .none: return .ok(.init(body: .json(.init(items: []))))
         }
         let cursor = try input.query.cursor.map(PageCursor.decodeNamed)
         let fetched = try await workflow.practices(matching: input.query.q, only: only, after: cursor, limit: limit + 1)
