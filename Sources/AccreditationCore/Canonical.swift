@@ -35,3 +35,15 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// Whole numbers as they may arrive from outside (query parameters, cursors, settings): an optional
+/// minus sign and ASCII digits, nothing else. `Int64(_:)` alone would also take a `+` sign, which
+/// other readers (PostgreSQL among them) may refuse or read differently.
+public enum PlainInteger {
+    /// The value, or nil for any other spelling or a value outside `Int64`.
+    public static func parse(_ text: some StringProtocol) -> Int64? {
+        let digits = text.hasPrefix("-") ? text.utf8.dropFirst() : text.utf8[...]
+        guard !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int64(text)
+    }
+}

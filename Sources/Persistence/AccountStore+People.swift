@@ -3,15 +3,14 @@ public import Foundation
 import Logging
 import PostgresNIO
 
-/// A person's account as staff manage it: the directory's fields and whether it is deactivated.
+/// A person's account as staff manage it: the directory's view of the person and whether it is deactivated.
+/// Reads through to the person's fields (`account.role`, `account.email`, …).
+@dynamicMemberLookup
 public struct PersonAccount: Sendable, Equatable {
-    public let id: UUID
-    public let email: String
-    public let displayName: String
-    public let role: Role
-    public let practiceID: UUID?
-    public let discipline: Discipline?
+    public let person: PersonView
     public let deactivatedAt: Date?
+
+    public subscript<T>(dynamicMember field: KeyPath<PersonView, T>) -> T { person[keyPath: field] }
 }
 
 /// What one deactivation ended, for the answer and the record.
@@ -158,8 +157,9 @@ extension AccountStore {
 
     private static func account(_ row: (UUID, String, String, String, UUID?, String?, Date?)) -> PersonAccount? {
         guard let role = Role(rawValue: row.3) else { return nil }
-        return PersonAccount(id: row.0, email: row.1, displayName: row.2, role: role, practiceID: row.4,
-                             discipline: row.5.flatMap(Discipline.init(rawValue:)), deactivatedAt: row.6)
+        return PersonAccount(person: PersonView(id: row.0, email: row.1, displayName: row.2, role: role, practiceID: row.4,
+                                                discipline: row.5.flatMap(Discipline.init(rawValue:))),
+                             deactivatedAt: row.6)
     }
 
     private static func json(role: Role, practice: UUID?, discipline: Discipline?) -> [String: Any] {

@@ -217,11 +217,11 @@ struct ChainChecker {
         let hash = StoredHash(try fields.required(.text))
 
         let problem: String? = if seq != lastSeq + 1 {
-            "follows #\(lastSeq): \(seq - lastSeq - 1) event(s) before it are missing"
+            ChainVerifier.Problem.gap(after: lastSeq, at: seq)
         } else if StoredHash(prevHashText) != lastHash {
-            "does not link to the event before it"
+            ChainVerifier.Problem.unlinked
         } else if outOfRange || hash != inputDigest() {
-            "does not match its hash: the row was changed"
+            ChainVerifier.Problem.changed
         } else {
             nil
         }
@@ -247,15 +247,8 @@ struct ChainChecker {
     private mutating func finishChain() {
         guard let application, !broken else { return }
         guard head.seq != lastSeq || head.hash != lastHash || head.hash == nil else { return }
-        let missing = head.seq - lastSeq
-        let problem = if lastSeq == 0 && missing > 0 {
-            "has no events, but the application records \(head.seq): the whole chain is missing"
-        } else if missing > 0 {
-            "ends the chain at #\(lastSeq), but the application records #\(head.seq): the last \(missing) event(s) are missing"
-        } else {
-            "ends the chain, but does not match the head the application records"
-        }
-        report.breaks.append(HistoryChain.Break(applicationID: application, eventID: lastEventID, seq: lastSeq, problem: problem))
+        report.breaks.append(HistoryChain.Break(applicationID: application, eventID: lastEventID, seq: lastSeq,
+                                                problem: ChainVerifier.Problem.headMismatch(lastSeq: lastSeq, headSeq: head.seq)))
     }
 
 }

@@ -106,7 +106,7 @@ public struct HistoryChain: Sendable {
             report.events += count
             report.breaks.append(Break(applicationID: application ?? Self.noApplication, eventID: firstEvent, seq: 0, problem: application == nil
                 ? "has \(count) event(s) that name no application"
-                : "has \(count) event(s), but the application itself is missing"))
+                : ChainVerifier.Problem.applicationMissing(events: count)))
         }
         return report
     }

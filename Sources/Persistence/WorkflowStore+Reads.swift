@@ -318,7 +318,7 @@ extension WorkflowStore {
             ).decode(String.self) { state = value }
             guard let state else { throw WorkflowError.notFound("Evidence document \(document)") }
             guard state != Workflows.EvidenceState.superseded.rawValue else { throw WorkflowError.invalid("A superseded document cannot be linked.") }
-            try Self.requireState(.linkEvidence, application)
+            try Self.requireState(.linkEvidence, actor, application)
             for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
             for code in Set(indicators).sorted() {
                 _ = try await engine.connection.query("""

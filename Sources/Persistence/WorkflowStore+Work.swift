@@ -16,7 +16,7 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await Self.requireRole(.respond, actor, application, engine)
-            try Self.requireState(.respond, application)
+            try Self.requireState(.respond, actor, application)
             try await Self.requireApplicable(code, application, engine)
             guard let person = actor.id else { throw WorkflowError.invalid("Responses are made by people.") }
             let version = try await Self.checkVersion(of: "responses", application: id, indicator: code, expected: expectedVersion, engine)
@@ -58,7 +58,7 @@ extension WorkflowStore {
         guard !indicators.isEmpty else { throw WorkflowError.invalid("Evidence backs at least one indicator.") }
         let application = try await engine.lockApplication(id, actor: actor, forUpdate: forUpdate)
         try await Self.requireRole(.uploadEvidence, actor, application, engine)
-        try Self.requireState(.uploadEvidence, application)
+        try Self.requireState(.uploadEvidence, actor, application)
         for code in Set(indicators) { try await Self.requireApplicable(code, application, engine) }
         guard let person = actor.id else { throw WorkflowError.invalid("Evidence is uploaded by people.") }
         if let previous {
@@ -125,7 +125,7 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
-            try Self.requireState(.proposeAssignment, application)
+            try Self.requireState(.proposeAssignment, actor, application)
             var open = false
             for try await _ in try await engine.connection.query("""
                 SELECT 1 FROM assignments WHERE application_id = \(id) AND surveyor_id = \(surveyor) AND state IN ('proposed', 'accepted')
@@ -215,7 +215,7 @@ extension WorkflowStore {
             try await engine.authorize(actor, on: application)
             try Self.requireRole(.score, actor)
             guard let person = actor.id else { throw WorkflowError.refused(.roleNotAllowed(action: RecordAction.score.rawValue, role: actor.role)) }
-            try Self.requireState(.score, application)
+            try Self.requireState(.score, actor, application)
             try await Self.requireApplicable(code, application, engine)
             if value == .notApplicable,
                try await engine.applicableIndicators(application).contains(where: { $0.indicator.indicator.code == code && $0.indicator.indicator.level == .mustMeet }) {
@@ -261,7 +261,7 @@ extension WorkflowStore {
         return try await transaction { engine in
             let application = try await engine.lockApplication(id, actor: actor)
             try await engine.authorize(actor, on: application)
-            try Self.requireState(.openRFI, application)
+            try Self.requireState(.openRFI, actor, application)
             if let code { try await Self.requireApplicable(code, application, engine) }
             let rfiID = UUID()
             let due = engine.now.addingTimeInterval(Double(settings.rfiResponseDays) * 86_400)
@@ -324,7 +324,7 @@ extension WorkflowStore {
 
     /// The record-action table's role rule (`RecordActions`), before anything is read.
     static func requireRole(_ action: RecordAction, _ actor: WorkflowActor) throws {
-        guard RecordActions.rule(action).roles.contains(actor.role) else {
+        guard RecordActions.mayEver(action, role: actor.role) else {
             throw WorkflowError.refused(.roleNotAllowed(action: action.rawValue, role: actor.role))
         }
     }
@@ -336,12 +336,13 @@ extension WorkflowStore {
     }
 
     /// The record-action table's state rule, on the state locked in this transaction.
-    static func requireState(_ action: RecordAction, _ application: ApplicationRow) throws {
+    static func requireState(_ action: RecordAction, _ actor: WorkflowActor, _ application: ApplicationRow) throws {
         guard let state = ApplicationState(rawValue: application.state) else {
             throw WorkflowError.invalid("Stored state '\(application.state)' is not an application state.")
         }
-        guard RecordActions.rule(action).applicationStates.contains(state) else {
-            throw WorkflowError.invalid("Cannot \(action.phrase) while the application is \(application.state).")
+        // The role was checked first (`requireRole`), so only the state can refuse here.
+        if case let .wrongState(reason) = RecordActions.decide(action, role: actor.role, applicationState: state) {
+            throw WorkflowError.invalid(reason)
         }
     }
 

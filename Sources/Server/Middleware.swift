@@ -154,7 +154,7 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         var request = request
         request.body = ExpectContinue.body(request.body, token: request.headers[.apexContinueToken])
         if request.method == .post, request.uri.path.hasSuffix("/evidence"),
-           request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
+           request.hasRawBody {
             return try await next(request, context)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -183,7 +183,7 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
             throw Problem.badRequest("\(parameter ?? "Text") must not contain the NUL character (%00).", field: parameter)
         }
         // Uploads are raw bytes, streamed unread; other bodies were collected within their limit already.
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") != true else { return try await next(request, context) }
+        guard !request.hasRawBody else { return try await next(request, context) }
         var request = request
         let body = try await request.collectBody(upTo: .max)
         if Self.hasEscapedNul(body.readableBytesView) {
@@ -277,6 +277,11 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
+extension Request {
+    /// A body of raw bytes (an evidence upload), which is streamed to storage, never collected or parsed.
+    var hasRawBody: Bool { headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true }
+}
+
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-Id")!
 }
@@ -291,7 +296,7 @@ public struct DeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(limit: Duration) { self.limit = limit }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true {
+        if request.hasRawBody {
             return try await next(request, context)
         }
         let limit = limit
@@ -323,7 +328,7 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 /// Whole-number query parameters (`limit`, `within_days`, … : every query parameter the OpenAPI document
-/// types as `integer`) must be plain decimal digits, at most 15 of them, optionally after one minus sign.
+/// types as `integer`) must be `PlainInteger`s: decimal digits, optionally after one minus sign, in range.
 /// The generated decoder would take `+5` and refuse `abc` without naming the parameter; this answers 400
 /// naming it, before anything else reads the value. Ranges stay with the operations.
 public struct IntegerQueryMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -355,8 +360,7 @@ public struct IntegerQueryMiddleware<Context: RequestContext>: RouterMiddleware 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         for item in request.uri.queryParameters where names.contains(String(item.key)) {
             let value = item.value.removingPercentEncoding ?? String(item.value)
-            let digits = value.hasPrefix("-") ? value.utf8.dropFirst() : value.utf8[...]
-            guard (1...15).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            guard PlainInteger.parse(value) != nil else {
                 throw Problem.badRequest("\(item.key) is a whole number written in plain digits, such as 50.", field: String(item.key))
             }
         }

@@ -175,10 +175,10 @@ public struct ServeConfiguration: Sendable, Equatable {
 
     /// Whole seconds from 1 to 3600, written in plain digits.
     private static func seconds(_ text: String, source: String) throws -> Int {
-        guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text), (1...3600).contains(value) else {
+        guard let value = PlainInteger.parse(text), (1...3600).contains(value) else {
             throw ConfigurationError(source: source, value: text, expected: "a whole number of seconds from 1 to 3600")
         }
-        return value
+        return Int(value)
     }
 
     private static func checkedPort(_ port: Int, source: String) throws -> Int {

@@ -56,7 +56,12 @@ import Testing
             await #expect(performing: {
                 try await world.store.fire(.submit, correctiveAction: item.id, actor: world.admin, expectedVersion: nil, response: "Done.")
             }, throws: Self.refusedWhileWithdrawn)
-            _ = rfi
+            // The RFI's own deadline was marked cancelled, not left pending or spent as skipped.
+            var outcomes: [String?] = []
+            for try await outcome in try await world.client.query(
+                "SELECT outcome FROM timers WHERE subject_id = \(rfi)", logger: TestCluster.logger
+            ).decode(String?.self) { outcomes.append(outcome) }
+            #expect(outcomes == ["cancelled"])
         }
     }
 

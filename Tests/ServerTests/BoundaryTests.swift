@@ -7,6 +7,7 @@ import Persistence
 import PostgresNIO
 @testable import Server
 import TestSupport
+import Synchronization
 import Testing
 import Yams
 
@@ -158,12 +159,13 @@ import Yams
 @Suite struct SecretsInTheLogTests {
     @Test func aFailingRequestLogsItsCauseButNoSecret() async throws {
         let log = CapturedLog()
-        let name = NameBox()
-        try await TestApp.run(publish: [TestApp.rptRelease], seed: { name.set($0.database) }, demo: true, logger: log.logger) { client in
+        let name = Mutex("")
+        try await TestApp.run(publish: [TestApp.rptRelease], seed: { settings in name.withLock { $0 = settings.database } }, demo: true,
+                              logger: log.logger) { client in
             let api = API(client: client)
             let token = try await api.login("admin@mesa.example", .demoPassword)
             // A database hiccup on purpose: the table every sign-in and password change writes to is gone.
-            let admin = try await TestCluster.shared.adminSettings().with(database: name.value)
+            let admin = try await TestCluster.shared.adminSettings().with(database: name.withLock { $0 })
             try await Database.withClient(admin, logger: TestCluster.logger) { client in
                 _ = try await client.query("ALTER TABLE login_failures RENAME TO login_failures_gone", logger: TestCluster.logger)
             }
@@ -201,50 +203,25 @@ import Yams
     }
 }
 
-final class NameBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = ""
-    var value: String { lock.withLock { stored } }
-    func set(_ value: String) { lock.withLock { stored = value } }
-}
-
 /// Requests the HTTP parser or the path cannot make sense of still get problem documents.
 @Suite struct UnreadableRequestTests {
     /// Sends raw bytes to the live server and returns what comes back until the server closes.
-    static func raw(_ text: String, port: Int) throws -> String {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected == 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
-        return String(decoding: received, as: UTF8.self)
+    static func raw(_ text: String, port: Int) async throws -> String {
+        let connection = try RawConnection(port: port)
+        // The server may close before it has read everything (that is the point of the over-long line).
+        try? connection.send(text)
+        return String(decoding: await connection.receive(seconds: 10, until: { _ in false }).bytes, as: UTF8.self)
     }
 
     @Test func anOverLongRequestLineGetsAProblemDocument() async throws {
         try await TestApp.run { client in
             let port = try #require(client.port)
-            let answer = try Self.raw("GET /api/v1/" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", port: port)
+            let answer = try await Self.raw("GET /api/v1/" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", port: port)
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
             #expect(answer.lowercased().contains("content-type: application/problem+json"))
             #expect(answer.contains("\"type\":\"https://apex.example/problems/bad-request\""))
             // Another of the kind: a header block that is not HTTP.
-            let garbage = try Self.raw("GET / HTTP/1.1\r\nHost x\u{1}\r\n\r\n", port: port)
+            let garbage = try await Self.raw("GET / HTTP/1.1\r\nHost x\u{1}\r\n\r\n", port: port)
             #expect(garbage.hasPrefix("HTTP/1.1 400") && garbage.contains("problems/bad-request"), "\(garbage.prefix(200))")
         }
     }

@@ -62,6 +62,25 @@ import Testing
         #expect(configured.evidenceRoot == "/mnt/evidence" && configured.maxUploadBytes == 2 << 30)
     }
 
+    @Test func requestDeadlineAndShutdownGrace() throws {
+        let defaults = try ServeConfiguration.resolve(flags: .init(), environment: [:])
+        #expect(defaults.requestDeadline == .seconds(30) && defaults.shutdownGrace == .seconds(15))
+        var flags = ServeConfiguration.Flags()
+        flags.requestDeadline = "5"
+        let configured = try ServeConfiguration.resolve(flags: flags, environment: ["APEX_REQUEST_DEADLINE": "9", "APEX_SHUTDOWN_GRACE": "60"])
+        #expect(configured.requestDeadline == .seconds(5) && configured.shutdownGrace == .seconds(60))
+        for bad in ["0", "3601", "-5", "+5", "1e2", "5s", " 5", "1.5", "99999999999999999999"] {
+            #expect(throws: ConfigurationError(source: "APEX_REQUEST_DEADLINE", value: bad, expected: "a whole number of seconds from 1 to 3600")) {
+                try ServeConfiguration.resolve(flags: .init(), environment: ["APEX_REQUEST_DEADLINE": bad])
+            }
+            var badFlags = ServeConfiguration.Flags()
+            badFlags.shutdownGrace = bad
+            #expect(throws: ConfigurationError(source: "--shutdown-grace", value: bad, expected: "a whole number of seconds from 1 to 3600")) {
+                try ServeConfiguration.resolve(flags: badFlags, environment: [:])
+            }
+        }
+    }
+
     @Test func rejectsABadPortFlag() {
         var flags = ServeConfiguration.Flags()
         flags.port = -1

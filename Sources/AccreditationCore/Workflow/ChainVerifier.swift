@@ -68,16 +68,16 @@ public enum ChainVerifier {
                                   sha256Hex: ([UInt8]) -> String) -> Break? {
         guard let head else {
             guard let first = events.map(\.id).min() else { return nil }
-            return Break(eventID: first, seq: 0, problem: "has \(events.count) event(s), but the application itself is missing")
+            return Break(eventID: first, seq: 0, problem: Problem.applicationMissing(events: events.count))
         }
         var last = (id: Int64(0), seq: 0, hash: HistoryEvent.genesisHash)
         for event in events.sorted(by: { ($0.seq, $0.id) < ($1.seq, $1.id) }) {
             let problem: String? = if event.seq != last.seq + 1 {
-                "follows #\(last.seq): \(event.seq - last.seq - 1) event(s) before it are missing"
+                Problem.gap(after: last.seq, at: event.seq)
             } else if !same(event.prevHash, last.hash) {
-                "does not link to the event before it"
+                Problem.unlinked
             } else if timesOutOfRange.contains(event.id) || !same(event.hash, sha256Hex(hashInput(of: event, in: application))) {
-                "does not match its hash: the row was changed"
+                Problem.changed
             } else {
                 nil
             }
@@ -86,15 +86,35 @@ public enum ChainVerifier {
         }
         // The head is written with every event: it is what shows events deleted from the end, or all of them.
         guard head.seq != last.seq || !same(head.hash, last.hash) else { return nil }
-        let missing = head.seq - last.seq
-        let problem = if last.seq == 0 && missing > 0 {
-            "has no events, but the application records \(head.seq): the whole chain is missing"
-        } else if missing > 0 {
-            "ends the chain at #\(last.seq), but the application records #\(head.seq): the last \(missing) event(s) are missing"
-        } else {
-            "ends the chain, but does not match the head the application records"
+        return Break(eventID: last.id, seq: last.seq, problem: Problem.headMismatch(lastSeq: last.seq, headSeq: head.seq))
+    }
+
+    /// The words of each break, shared with the fast bulk reader so the two cannot drift apart.
+    public enum Problem {
+        /// Rule 1: `seq` does not follow `after` (K < 0 when a seq repeats or is below 1).
+        public static func gap(after lastSeq: Int, at seq: Int) -> String {
+            "follows #\(lastSeq): \(seq - lastSeq - 1) event(s) before it are missing"
         }
-        return Break(eventID: last.id, seq: last.seq, problem: problem)
+
+        /// Rule 2.
+        public static let unlinked = "does not link to the event before it"
+        /// Rule 3.
+        public static let changed = "does not match its hash: the row was changed"
+
+        /// The chain ends at `lastSeq` (0: no events) but the application's head is not its last event.
+        public static func headMismatch(lastSeq: Int, headSeq: Int) -> String {
+            let missing = headSeq - lastSeq
+            if lastSeq == 0 && missing > 0 { return "has no events, but the application records \(headSeq): the whole chain is missing" }
+            if missing > 0 {
+                return "ends the chain at #\(lastSeq), but the application records #\(headSeq): the last \(missing) event(s) are missing"
+            }
+            return "ends the chain, but does not match the head the application records"
+        }
+
+        /// Events of an application whose row is gone.
+        public static func applicationMissing(events count: Int) -> String {
+            "has \(count) event(s), but the application itself is missing"
+        }
     }
 
     /// The event's hash input as the chain of `application` covers it.

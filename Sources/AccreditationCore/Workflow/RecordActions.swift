@@ -44,8 +44,8 @@ public struct RecordActionRule: Sendable, Equatable {
     public let tenant: TenantRule
 }
 
-/// The answer of the decision function, for transitions and record actions alike. The API maps it to
-/// 404 / 403 / the state refusal; the portal shows a button only for `.allowed`.
+/// The answer of the record-action decision function (transitions have `StateMachine.decide`). The API
+/// maps it to 404 / 403 / the state refusal; a page shows a button only for `.allowed`.
 public enum Decision: Sendable, Equatable {
     case allowed
     /// The caller may not see the application: answered as if it did not exist (404).
@@ -88,26 +88,18 @@ public enum RecordActions {
         table.first { $0.action == action }!
     }
 
+    /// Whether `role` may take `action` in some state: asked before anything is read, so a role that may
+    /// never act is told so first.
+    public static func mayEver(_ action: RecordAction, role: Role) -> Bool { rule(action).roles.contains(role) }
+
     /// Whether `role` may take `action` on an application in `state` that the caller can see (`visible`).
     /// Order: not visible is hidden, then the role, then the state, so a role that may never act is told
     /// so whatever the state. The tenant rule beyond visibility (an accepted assignment) is the store's.
     public static func decide(_ action: RecordAction, role: Role, applicationState state: ApplicationState, visible: Bool = true) -> Decision {
         guard visible else { return .hidden }
-        let rule = rule(action)
-        guard rule.roles.contains(role) else { return .forbidden("Role '\(role.rawValue)' may not \(action.rawValue).") }
-        guard rule.applicationStates.contains(state) else {
+        guard mayEver(action, role: role) else { return .forbidden("Role '\(role.rawValue)' may not \(action.rawValue).") }
+        guard rule(action).applicationStates.contains(state) else {
             return .wrongState("Cannot \(action.phrase) while the application is \(state.rawValue).")
-        }
-        return .allowed
-    }
-
-    /// The same question for a transition of one of the lifecycles, so callers ask one kind of function.
-    public static func decide<S, A>(_ machine: StateMachine<S, A>, _ action: A, from state: S, role: Role,
-                                    visible: Bool = true) -> Decision {
-        guard visible else { return .hidden }
-        guard machine.roles(firing: action).contains(role) else { return .forbidden("Role '\(role.rawValue)' may not fire '\(action.rawValue)'.") }
-        guard let transition = machine.transition(from: state, action: action), transition.roles.contains(role) else {
-            return .wrongState("Action '\(action.rawValue)' is not possible in state '\(state.rawValue)'.")
         }
         return .allowed
     }

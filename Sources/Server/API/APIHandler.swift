@@ -74,9 +74,7 @@ enum PageCursor {
 
     static func decodeTimed(_ cursor: String) throws -> (Date, UUID) {
         let (micros, id) = try decodeNamed(cursor)
-        // Digits only, optionally one leading minus: `Int64` alone would also take "+5".
-        guard micros.utf8.enumerated().allSatisfy({ $1 >= 0x30 && $1 <= 0x39 || ($0 == 0 && $1 == 0x2D) }),
-              let value = Int64(micros), microsRange.contains(value) else { throw invalid }
+        guard let value = PlainInteger.parse(micros), microsRange.contains(value) else { throw invalid }
         return (Date(timeIntervalSince1970: Double(value) / 1_000_000), id)
     }
 

@@ -140,9 +140,7 @@ extension Components.Schemas.Person {
     }
 
     init(_ account: PersonAccount) {
-        self.init(id: APIHandler.id(account.id), email: account.email, displayName: account.displayName,
-                  role: .init(rawValue: account.role.rawValue) ?? .practiceContributor, practiceId: account.practiceID.map(APIHandler.id),
-                  discipline: account.discipline.flatMap { .init(rawValue: $0.rawValue) }, deactivatedAt: account.deactivatedAt)
+        self.init(account.person, deactivatedAt: account.deactivatedAt)
     }
 }
 
