@@ -1,5 +1,8 @@
 import AccreditationCore
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -29,6 +32,35 @@ import Testing
     }
 
     static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    struct Reply: Sendable {
+        let status: HTTPResponse.Status
+        let json: [String: any Sendable]
+        let retryAfter: String?
+    }
+
+    /// `count` sign-ins sent at the same time, each on its own connection (the test client would queue
+    /// them on one), with a timeout that a loaded machine cannot reach.
+    static func simultaneousLogins(_ count: Int, port: Int, email: String = "staff@example.org", password: String = password) async throws -> [Reply] {
+        let session = URLSession(configuration: .ephemeral)
+        return try await withThrowingTaskGroup(of: Reply.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+                    request.httpMethod = "POST"
+                    request.timeoutInterval = 120
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                    request.httpBody = Data(#"{"email":"\#(email)","password":"\#(password)"}"#.utf8)
+                    let (data, response) = try await session.data(for: request)
+                    let http = response as! HTTPURLResponse
+                    return Reply(status: HTTPResponse.Status(code: http.statusCode),
+                                 json: (try? JSONSerialization.jsonObject(with: data)) as? [String: any Sendable] ?? [:],
+                                 retryAfter: http.value(forHTTPHeaderField: "Retry-After"))
+                }
+            }
+            return try await group.reduce(into: [Reply]()) { $0.append($1) }
+        }
+    }
 
     @Test func signInUseTheTokenAndSignOut() async throws {
         try await TestApp.run(seed: Self.seed) { client in
@@ -109,10 +141,7 @@ import Testing
 
     @Test func parallelGuessesCannotSlipUnderTheLimit() async throws {
         try await TestApp.run(configure: { $0.accounts.failuresBeforeAddressLock = 1_000 }, seed: Self.seed) { client in
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<20 { group.addTask { try await Self.login(client, password: "guess guess guess").status } }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
+            let statuses = try await Self.simultaneousLogins(20, port: try #require(client.port), password: "guess guess guess").map(\.status)
             // Each attempt is counted before its password is checked: at most the limit are checked at all.
             #expect(statuses.filter { $0 == .unauthorized }.count <= 5)
             #expect(statuses.filter { $0 == .tooManyRequests }.count >= 15)
@@ -128,17 +157,13 @@ import Testing
             try await Self.seed(settings)
             database.withLock { $0 = settings }
         }) { client in
-            let replies = try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                // 8, not the issue's 30: the test client has a 20 s read timeout, and a loaded CI machine runs
-                // every suite at once; 8 is still more than the 5 checked at once.
-                for _ in 0..<8 { group.addTask { try await Self.login(client) } }
-                return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
-            }
+            // The issue's thirty, each on its own connection.
+            let replies = try await Self.simultaneousLogins(30, port: try #require(client.port))
             #expect(replies.allSatisfy { [.ok, .tooManyRequests].contains($0.status) })
             #expect(replies.filter { $0.status == .ok }.count >= 5, "at least the failures allowed before a lock are checked at once")
             for waiting in replies where waiting.status == .tooManyRequests {
                 #expect(waiting.json["type"] as? String == "https://apex.example/problems/sign-ins-in-progress")
-                #expect(waiting.headers[.retryAfter] == "1")
+                #expect(waiting.retryAfter == "1")
                 #expect((waiting.json["detail"] as? String)?.contains("lock") == false)
             }
             #expect(try await Self.login(client).status == .ok)
@@ -149,7 +174,8 @@ import Testing
             #expect(locked.status == .tooManyRequests && locked.json["type"] as? String == "https://apex.example/problems/locked")
             // 900 s from the lock, less the seconds a busy machine takes between the lock and the answer.
             #expect((880...900).contains(Int(locked.headers[.retryAfter] ?? "") ?? 0), "\(locked.headers[.retryAfter] ?? "-")")
-            #expect(locked.json["detail"] as? String == "Signing in is locked for 900 second(s) after repeated failures.")
+            let detail = locked.json["detail"] as? String ?? ""
+            #expect(detail.wholeMatch(of: /Signing in is locked for (\d+) second\(s\) after repeated failures\./).map { (880...900).contains(Int($0.output.1)!) } == true, "\(detail)")
         }
     }
 
