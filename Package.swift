@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: catalog model, applicability, (later) workflow tables and policy. No I/O.
@@ -66,6 +67,13 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: strict
         ),
+        // Use cases: queries and commands that take the caller's identity and typed inputs and return typed
+        // read models or domain errors. Shared by the API and the web pages; no HTTP here (no Hummingbird).
+        .target(
+            name: "UseCases",
+            dependencies: ["AccreditationCore", "Persistence", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The OpenAPI document (the API's source of truth) and the code generated from it, nothing else.
         .target(
             name: "APIDefinition",
@@ -81,8 +89,10 @@ let package = Package(
                 "AccreditationCore",
                 "StandardsCatalog",
                 "Persistence",
+                "UseCases",
                 "EmbeddedPostgres",
                 "APIDefinition",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -94,7 +104,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // Page templates (mustache) and the stylesheet and script the pages load.
+            resources: [.copy("Web/Templates"), .copy("Web/Assets")],
             swiftSettings: strict
         ),
         // Thin executable: argument parsing only.
@@ -140,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "apex", "Persistence",
+                "Server", "TestSupport", "apex", "Persistence", "UseCases",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

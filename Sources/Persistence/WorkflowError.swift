@@ -26,3 +26,10 @@ public struct Fired: Sendable, Equatable {
     public let state: String
     public let version: Int
 }
+
+/// A stored value that no longer decodes into its domain type (a state, pathway or mode the code does not
+/// know). Read models fail loudly with this instead of defaulting; it answers 500.
+public struct CorruptRecord: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -6,6 +6,7 @@ import APIDefinition
 import EmbeddedPostgres
 import OpenAPIHummingbird
 import ServiceLifecycle
+import UseCases
 public import AccreditationCore
 import Foundation
 import StandardsCatalog
@@ -34,7 +35,8 @@ public enum ApexServer {
         logger: Logger,
         clock: any WorkflowClock = SystemClock(),
         runsClient: Bool = true
-    ) throws -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
+        let renderer = try await PageRenderer.bundled()
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
@@ -46,7 +48,8 @@ public enum ApexServer {
             names: try IntegerQueryMiddleware<AppRequestContext>.integerQueryParameters(inOpenAPI: String(decoding: APIDocument.yaml(), as: UTF8.self))))
         let accounts = AccountStore(client: client, logger: logger, clock: clock, settings: configuration.accounts)
         let sessions = SessionCache(accounts: accounts, lifetime: configuration.sessionCacheSeconds)
-        router.add(middleware: AuthMiddleware(sessions: sessions))
+        let cookies = WebSessionSettings(publicOrigin: configuration.publicOrigin)
+        router.add(middleware: AuthMiddleware(sessions: sessions, cookies: cookies))
         let applicationCache = ApplicationCache(heartbeat: configuration.listenerHeartbeat)
         HealthController(client: client, migrator: migrator, cache: applicationCache).addRoutes(to: router.group("health"))
         try OpenAPIDocumentController().addRoutes(to: router)
@@ -60,6 +63,21 @@ public enum ApexServer {
                              maxUploadBytes: configuration.maxUploadBytes, logger: logger, failureDelay: configuration.loginFailureDelay)
         try api.registerHandlers(on: router, serverURL: URL(string: "/api/v1")!, configuration: APIHandler.configuration,
                                  middlewares: [ETagHeaderMiddleware()])
+
+        // The portal: pages under /, with the session cookie, same-origin checks and HTML error pages.
+        let pages = router.group()
+            .add(middleware: SecurityHeadersMiddleware())
+            .add(middleware: ErrorPageMiddleware(renderer: renderer))
+            .add(middleware: WebIdentityMiddleware(sessions: sessions, settings: cookies))
+            .add(middleware: SameOriginMiddleware(settings: cookies))
+        WebController(workspace: Workspace(workflow: workflow), accounts: accounts, sessions: sessions,
+                      catalog: CatalogStore(client: client, logger: logger), settings: cookies, renderer: renderer,
+                      maxUploadBytes: Int(configuration.maxUploadBytes), failureDelay: configuration.loginFailureDelay, logger: logger)
+            .addRoutes(to: pages)
+        router.group("assets").add(middleware: SecurityHeadersMiddleware()).get(":name") { _, context in
+            guard let name = context.parameters.get("name"), let response = renderer.asset(name) else { throw HTTPError(.notFound) }
+            return response
+        }
 
         // `apex serve` runs the pool itself, outside the application, so it outlives the scheduler too.
         let listener = ApplicationChangeListener(client: client, cache: applicationCache, logger: logger)
@@ -164,7 +182,7 @@ public enum ApexServer {
 
         // The service works as `apex_service`, which may only append to the history.
         let client = PostgresClient(configuration: settings.asService.clientConfiguration, backgroundLogger: logger)
-        let app = try buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger, runsClient: false)
+        let app = try await buildApplication(configuration: configuration, client: client, migrator: migrator, logger: logger, runsClient: false)
         // Services stop in reverse order: the scheduler first (no timer starts during shutdown), then the
         // HTTP server drains and the listener stops, then the pool, which everything before it uses.
         // Shutdown is bounded: requests still running after the grace period are cancelled, and a

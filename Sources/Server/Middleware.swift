@@ -244,12 +244,15 @@ struct ApplicationWriteMiddleware: RouterMiddleware {
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let sessions: SessionCache
+    let cookies: WebSessionSettings
     static let `public`: Set<String> = ["/api/v1/auth/login", "/api/v1/invitations/accept"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Health checks and the document answer whatever a proxy forwards.
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
+            // The portal's own scripts (the upload progress bar) call the API with the session cookie.
+            if let token = cookies.token(in: request) { return try await viaCookie(token, request, context, next) }
             // Deny by default: under /api only signing in and accepting an invitation need no token.
             if !Self.public.contains(request.uri.path) || request.method != .post {
                 throw Problem.unauthenticated
@@ -267,7 +270,32 @@ struct AuthMiddleware: RouterMiddleware {
             throw Problem(status: .unauthorized, type: Problem.typeBase + "unauthenticated", title: "Not signed in",
                           detail: "The token is unknown, expired or revoked.")
         }
+        return try await proceed(identity, token, request, context, next)
+    }
+
+    /// A cookie-authenticated API call: a page's script. Unsafe methods must come from our own pages
+    /// and carry the session's synchronizer token in `X-CSRF-Token`, so another site cannot make the
+    /// browser send one.
+    func viaCookie(_ token: String, _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async throws -> Response {
+        let identity: Identity
+        do {
+            identity = try await sessions.identity(for: token)
+        } catch AccountError.unauthenticated {
+            throw Problem(status: .unauthorized, type: Problem.typeBase + "unauthenticated", title: "Not signed in",
+                          detail: "The session has ended; sign in again.")
+        }
+        if ![.get, .head, .options].contains(request.method),
+           !(cookies.isSameOrigin(request) && CSRFToken.matches(request.headers[.xCSRFToken], session: token)) {
+            throw Problem(status: .forbidden, type: Problem.typeBase + "cross-site-request", title: "Cross-site request refused",
+                          detail: "A cookie-authenticated change needs a same-origin request with the page's X-CSRF-Token.")
+        }
+        return try await proceed(identity, token, request, context, next)
+    }
+
+    func proceed(_ identity: Identity, _ token: String, _ request: Request, _ context: Context,
+                 _ next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        context.identity = identity
         context.logger[metadataKey: "person"] = .string(identity.personID.uuidString)
         return try await RequestScope.$address.withValue(context.remoteAddress) {
             try await RequestScope.$identity.withValue(identity) {

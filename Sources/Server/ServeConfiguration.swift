@@ -41,6 +41,10 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var shutdownCancellationLimit: Duration = .seconds(30)
     /// The change listener's heartbeat (see `ApplicationCache`); tests shorten it.
     public var listenerHeartbeat = ListenerHeartbeat()
+    /// Where people reach the portal (e.g. `https://apex.example.org` behind a proxy): the origin forms
+    /// must come from, and https makes the session cookie `__Host-` and Secure. nil: the request's Host
+    /// over plain HTTP (a developer's machine).
+    public var publicOrigin: String?
     /// Seed the demonstration data on start (once; later starts find it there).
     public var demo = false
 
@@ -66,6 +70,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         public var maxUploadBytes: String?
         public var requestDeadline: String?
         public var shutdownGrace: String?
+        public var publicOrigin: String?
         public init() {}
     }
 
@@ -85,6 +90,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         case maxUploadBytes = "APEX_MAX_UPLOAD_BYTES"
         case requestDeadline = "APEX_REQUEST_DEADLINE"
         case shutdownGrace = "APEX_SHUTDOWN_GRACE"
+        case publicOrigin = "APEX_PUBLIC_ORIGIN"
     }
 
     public static func resolve(flags: Flags, environment: [String: String]) throws -> ServeConfiguration {
@@ -152,6 +158,9 @@ public struct ServeConfiguration: Sendable, Equatable {
         if let (text, source) = value(flags.shutdownGrace, .shutdownGrace) {
             configuration.shutdownGrace = .seconds(try seconds(text, source: source))
         }
+        if let (text, source) = value(flags.publicOrigin, .publicOrigin) {
+            configuration.publicOrigin = try origin(text, source: source)
+        }
         return configuration
     }
 
@@ -170,6 +179,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         case .maxUploadBytes: "max-upload-bytes"
         case .requestDeadline: "request-deadline"
         case .shutdownGrace: "shutdown-grace"
+        case .publicOrigin: "public-origin"
         }
     }
 
@@ -179,6 +189,16 @@ public struct ServeConfiguration: Sendable, Equatable {
             throw ConfigurationError(source: source, value: text, expected: "a whole number of seconds from 1 to 3600")
         }
         return Int(value)
+    }
+
+    /// `http(s)://host[:port]`, nothing after it: the form a browser's `Origin` header has.
+    private static func origin(_ text: String, source: String) throws -> String {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil else {
+            throw ConfigurationError(source: source, value: text, expected: "an origin such as https://apex.example.org (scheme, host and optional port only)")
+        }
+        return trimmed.lowercased()
     }
 
     private static func checkedPort(_ port: Int, source: String) throws -> Int {

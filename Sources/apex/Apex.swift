@@ -72,6 +72,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests may finish after SIGINT/SIGTERM before they are cancelled, 1 to 3600 (env: APEX_SHUTDOWN_GRACE, default: 15).")
     var shutdownGrace: String?
 
+    @Option(name: .customLong("public-origin"), help: "Origin people reach the portal at, e.g. https://apex.example.org behind a proxy; https makes the session cookie Secure (env: APEX_PUBLIC_ORIGIN, default: the request's Host over http).")
+    var publicOrigin: String?
+
     @Flag(name: .long, help: "Seed a demonstration (staff, two practices, surveyors, applications in several states) on first start and print the sign-ins.")
     var demo = false
 
@@ -87,6 +90,7 @@ struct Serve: AsyncParsableCommand {
         flags.maxUploadBytes = maxUploadBytes
         flags.requestDeadline = requestDeadline
         flags.shutdownGrace = shutdownGrace
+        flags.publicOrigin = publicOrigin
         var configuration = try CLI.resolve(flags)
         configuration.demo = demo
         let logger = CLI.logger(configuration)

@@ -16,7 +16,7 @@ import Testing
             configuration.port = 0
             configuration.timerInterval = nil
             let client = PostgresClient(configuration: database.settings.clientConfiguration, backgroundLogger: TestCluster.logger)
-            let app = try ApexServer.buildApplication(
+            let app = try await ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: TestCluster.logger
             )
             try await app.test(.live, body)

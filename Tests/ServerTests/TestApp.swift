@@ -64,7 +64,7 @@ enum TestApp {
                 }
             }
             let client = PostgresClient(configuration: database.settings.asService.clientConfiguration, backgroundLogger: TestCluster.logger)
-            let app = try ApexServer.buildApplication(
+            let app = try await ApexServer.buildApplication(
                 configuration: configuration, client: client, migrator: try Migrator.bundled(), logger: logger, clock: clock
             )
             try await app.test(.live) { client in

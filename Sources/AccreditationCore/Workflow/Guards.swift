@@ -98,6 +98,19 @@ public enum Guard: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The indicator codes a refusal of this guard is about (so a page can link them), in catalog order;
+    /// empty for guards that are not about indicators or when the guard holds.
+    public func concerns(_ facts: GuardFacts) -> [String] {
+        switch self {
+        case .everyApplicableIndicatorAnswered: facts.indicators.filter { !$0.hasResponse }.map(\.code)
+        case .levelOneEvidenceUploaded: facts.indicators.filter { $0.level == .mustMeet && $0.evidenceCount == 0 }.map(\.code)
+        case .everyApplicableIndicatorScored: facts.indicators.filter { $0.score == nil }.map(\.code)
+        case .levelOneCompliant: facts.indicators.filter { $0.level == .mustMeet && $0.score != .compliant }.map(\.code)
+        case .correctiveActionsSubmitted: facts.unsubmittedCorrectiveActions
+        default: []
+        }
+    }
+
     static func outcome(_ holds: Bool, _ reason: @autoclosure () -> String) -> Outcome {
         Outcome(holds: holds, reason: holds ? "" : reason())
     }

@@ -64,17 +64,14 @@ extension APIHandler {
 
     /// An indicator code as the document's pattern has it (the generated code does not check patterns).
     static func indicatorCode(_ code: String) throws -> String {
-        guard code.wholeMatch(of: /[A-Z]{2,4}-[0-9]{2,3}/) != nil else { throw Problem.badRequest("'\(code)' is not an indicator code such as GOV-01.") }
-        return code
+        do { return try IndicatorCode(code).value } catch { throw Problem.badRequest(error.message) }
     }
 
-    /// Text the document limits but the generated decoder does not check.
+    /// Text the document limits but the generated decoder does not check (the rule is `BoundedText`'s).
     static func require(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard allowEmpty || !trimmed.isEmpty else { throw Problem.badRequest("\(field) must not be empty.", field: field) }
-        // The document's maxLength counts Unicode code points, not grapheme clusters.
-        guard text.unicodeScalars.count <= max else { throw Problem.badRequest("\(field) has at most \(max) characters.", field: field) }
-        return trimmed
+        do { return try BoundedText(text, field: field, max: max, allowEmpty: allowEmpty).value } catch {
+            throw Problem.badRequest(error.message, field: error.field)
+        }
     }
 
     /// A calendar date from outside, checked at the boundary: exactly `YYYY-MM-DD`, a real day, years

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Why a value from outside (a JSON field, a form field, a query parameter) was refused: the field's
+/// name as the caller sent it and a sentence the person can act on. The API answers it as a 400 problem
+/// with `field`; a page shows the message next to the field and keeps what was typed.
+public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// Text a person typed, trimmed, within a limit counted in Unicode code points (as JSON Schema's
+/// `maxLength` counts), and not empty unless allowed.
+public struct BoundedText: Sendable, Equatable, CustomStringConvertible {
+    public let value: String
+
+    /// Throws `FieldError` naming `field` when the text is empty (and that is not allowed) or too long.
+    public init(_ raw: String, field: String, max: Int, allowEmpty: Bool = false) throws(FieldError) {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard allowEmpty || !trimmed.isEmpty else { throw FieldError(field: field, message: "\(field) must not be empty.") }
+        guard raw.unicodeScalars.count <= max else { throw FieldError(field: field, message: "\(field) has at most \(max) characters.") }
+        value = trimmed
+    }
+
+    public var description: String { value }
+
+    /// Limits shared by the API document and the forms.
+    public enum Limit {
+        /// A self-assessment answer, a score rationale, an RFI question or answer (code points).
+        public static let longText = 20_000
+        /// A document title.
+        public static let title = 300
+    }
+}
+
+/// A catalog indicator code such as `GOV-01`: two to four capitals, a hyphen, two or three digits.
+public struct IndicatorCode: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let value: String
+
+    /// Throws `FieldError` when `raw` is not shaped like an indicator code (whether the catalog has it is
+    /// the store's question).
+    public init(_ raw: String, field: String = "indicator") throws(FieldError) {
+        guard raw.wholeMatch(of: /[A-Z]{2,4}-[0-9]{2,3}/) != nil else {
+            throw FieldError(field: field, message: "'\(raw)' is not an indicator code such as GOV-01.")
+        }
+        value = raw
+    }
+
+    public var description: String { value }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+}

@@ -1,0 +1,173 @@
+import AccreditationCore
+import Foundation
+import Persistence
+import UseCases
+
+/// Turns the use cases' read models into page view models. Pure: golden-file tests call it with fixed
+/// read models.
+enum PageBuilder {
+    static func line(_ line: ApplicationSummaryLine) -> HomePage.Line {
+        HomePage.Line(
+            path: WebRoute.application(line.application.summary.id).path,
+            practiceName: line.application.practiceName,
+            started: Labels.date(line.application.createdAt),
+            pathwayLabel: Labels.pathway(line.pathway),
+            stateLabel: Labels.state(line.state.rawValue),
+            nextWho: line.nextStep.who.rawValue, nextWhat: line.nextStep.what,
+            deadlines: line.deadlines.map { DeadlineLine(what: $0.what, due: Labels.date($0.due), dueISO: Labels.iso($0.due)) },
+            hasDeadlines: !line.deadlines.isEmpty,
+            progress: ProgressLine(line.progress), hasIndicators: line.progress.total > 0)
+    }
+
+    static func workspace(_ detail: ApplicationDetail, chrome: Chrome, maxUploadBytes: Int) -> WorkspacePage {
+        let id = detail.application.summary.id
+        let options = detail.options
+        let canRespond = options.allows(.respond)
+        let canLink = options.allows(.linkEvidence)
+        let applicableCodes = detail.domains.flatMap { $0.standards.flatMap { $0.indicators.map(\.indicator) } }
+        let indicatorChoices = applicableCodes.map { WorkspacePage.Choice(value: $0.code, label: "\($0.code) \($0.title)", fieldID: "") }
+        let actions = options.transitions.map { transition in
+            WorkspacePage.ActionButton(
+                label: Labels.action(transition.action), path: WebRoute.fire(id, transition.action).path, version: options.version,
+                blockedBecause: transition.blockedBecause.map(sentence),
+                concerns: transition.concerns.map { .init(code: $0, anchor: WebRoute.anchor($0)) }, hasConcerns: !transition.concerns.isEmpty,
+                needsText: Labels.text(for: transition.action) != nil, textLabel: Labels.text(for: transition.action) ?? "",
+                isWithdraw: transition.action == .withdraw)
+        }
+        let domains = detail.domains.map { domain in
+            WorkspacePage.Domain(
+                code: domain.domain.code, title: domain.domain.title, progress: ProgressLine(domain.progress),
+                isOpen: canRespond && domain.progress.answered < domain.progress.total,
+                standards: domain.standards.map { standard in
+                    WorkspacePage.Standard(code: standard.standard.code, title: standard.standard.title, indicators: standard.indicators.map { work in
+                        let indicator = work.indicator
+                        return WorkspacePage.IndicatorLine(
+                            code: indicator.code, anchor: WebRoute.anchor(indicator.code), title: indicator.title,
+                            requirement: indicator.requirement, guidance: indicator.guidance, levelLabel: Labels.level(indicator.level),
+                            reason: work.decision.reason, expectedEvidence: indicator.evidence.map { "\(Labels.evidenceKind($0.kind)): \($0.description)" },
+                            answered: work.response != nil, answer: work.response?.answer ?? "", draft: work.response?.answer ?? "",
+                            version: work.response.map { String($0.version) } ?? "",
+                            respondPath: (try? IndicatorCode(indicator.code)).map { WebRoute.respond(id, $0).path } ?? "",
+                            canRespond: canRespond,
+                            evidence: work.evidence.map {
+                                .init(title: $0.metadata.title, path: WebRoute.downloadEvidence(id, document: $0.id).path, stateLabel: Labels.state($0.state))
+                            },
+                            hasEvidence: !work.evidence.isEmpty, error: nil, stale: nil, fieldID: "answer-" + indicator.code)
+                    })
+                })
+        }
+        let documents = detail.evidence.reversed().map { document in
+            WorkspacePage.Document(
+                id: WebRoute.id(document.id), title: document.metadata.title, fileName: document.metadata.fileName,
+                kindLabel: Labels.evidenceKind(document.metadata.kind), size: Labels.bytes(document.metadata.byteCount),
+                stateLabel: Labels.state(document.state), uploaded: Labels.time(document.uploadedAt),
+                indicators: document.indicators.joined(separator: ", "),
+                downloadPath: WebRoute.downloadEvidence(id, document: document.id).path,
+                linkPath: WebRoute.linkEvidence(id, document: document.id).path,
+                canLink: canLink && document.state != Workflows.EvidenceState.superseded.rawValue,
+                linkOptions: indicatorChoices.filter { !document.indicators.contains($0.value) }.map {
+                    .init(value: $0.value, label: $0.label, fieldID: "link-\(WebRoute.id(document.id))-\($0.value)")
+                })
+        }
+        let term = detail.application.summary.termStart.flatMap { start in
+            detail.application.summary.termEnd.map { "\(start) to \($0)" }
+        } ?? "\(detail.application.termYears)-year term, starts on accreditation"
+        return WorkspacePage(
+            chrome: chrome, title: "\(detail.application.practiceName): \(Labels.pathway(detail.pathway))", notice: nil,
+            practiceName: detail.application.practiceName, stateLabel: Labels.state(detail.state.rawValue),
+            pathwayLabel: Labels.pathway(detail.pathway), releaseLabel: "\(detail.release.title) (\(detail.release.version))",
+            termLabel: term, nextWho: detail.nextStep.who.rawValue, nextWhat: detail.nextStep.what,
+            selfAssessmentEnds: detail.selfAssessmentEnds.map(Labels.date),
+            version: options.version, progress: ProgressLine(detail.progress),
+            actions: actions, hasActions: !actions.isEmpty, domains: domains,
+            notApplicable: detail.notApplicable.map { .init(code: $0.indicator.indicator.code, title: $0.indicator.indicator.title, reason: $0.reason) },
+            hasNotApplicable: !detail.notApplicable.isEmpty,
+            documents: Array(documents), hasDocuments: !documents.isEmpty,
+            canUpload: options.allows(.uploadEvidence),
+            upload: .init(path: WebRoute.uploadEvidence(id).path, maxBytes: maxUploadBytes, maxLabel: Labels.bytes(Int64(maxUploadBytes)),
+                          kinds: EvidenceKind.allCases.map { .init(value: $0.rawValue, label: Labels.evidenceKind($0), fieldID: "") },
+                          indicators: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "upload-" + $0.value) },
+                          today: CalendarDate(utcDayOf: Date()).description),
+            rfis: detail.rfis.map { rfi in
+                let open = rfi.state == Workflows.RFIState.open.rawValue || rfi.state == Workflows.RFIState.overdue.rawValue
+                return WorkspacePage.RFI(
+                    question: rfi.question, indicator: rfi.indicator ?? "", stateLabel: Labels.state(rfi.state), due: Labels.date(rfi.dueAt),
+                    answer: rfi.answer ?? "", canAnswer: open && chrome.role.map { Workflows.rfi.roles(firing: .answer).contains($0) } == true,
+                    answerPath: WebRoute.answerRFI(id, rfi: rfi.id).path, version: rfi.version, fieldID: "rfi-" + WebRoute.id(rfi.id),
+                    draft: "", error: nil)
+            },
+            hasRFIs: !detail.rfis.isEmpty,
+            correctiveActions: detail.correctiveActions.map {
+                .init(indicator: $0.indicator, description: $0.description, stateLabel: Labels.state($0.state), due: Labels.date($0.dueAt),
+                      response: $0.response ?? "")
+            },
+            hasCorrectiveActions: !detail.correctiveActions.isEmpty,
+            team: detail.team.map { .init(name: $0.surveyorName, discipline: Labels.discipline($0.discipline), stateLabel: Labels.state($0.state)) },
+            hasTeam: !detail.team.isEmpty,
+            history: detail.history.reversed().map(event),
+            verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
+    }
+
+    /// One history event as a line of the timeline.
+    static func event(_ event: HistoryEvent) -> WorkspacePage.Event {
+        let when = Date(timeIntervalSince1970: Double(event.occurredAtMicros) / 1_000_000)
+        let who = event.actorRole == Role.system.rawValue ? "The system" : Labels.role(Role(rawValue: event.actorRole) ?? .system)
+        let what: String
+        if event.machine == "application" {
+            what = "\(Labels.state(event.action)): \(event.fromState.map(Labels.state) ?? "new") → \(Labels.state(event.toState))"
+        } else {
+            what = "\(Labels.state(event.machine)) \(Labels.state(event.action).lowercased()) → \(Labels.state(event.toState).lowercased())"
+        }
+        return .init(when: Labels.time(when), whenISO: Labels.iso(when), who: who, what: what, detail: event.reason)
+    }
+
+    /// A refusal as a sentence a person can act on.
+    static func sentence(_ error: WorkflowError) -> String {
+        switch error {
+        case let .refused(.guardFailed(_, reason)): sentence(reason)
+        case .stale: "Someone changed this application while you were looking at it. The page now shows the current state; check it and try again."
+        default: error.description
+        }
+    }
+
+    static func sentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        let capitalised = first.uppercased() + text.dropFirst()
+        return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
+    }
+
+    /// The confirmation shown after a redirect, from the `done` query value.
+    static func doneNotice(_ done: String) -> Notice? {
+        switch done {
+        case "answered": Notice(text: "Answer saved.", isError: false)
+        case "linked": Notice(text: "Document linked.", isError: false)
+        case "uploaded": Notice(text: "Document uploaded.", isError: false)
+        case "rfi-answered": Notice(text: "Your answer was sent.", isError: false)
+        default: ApplicationAction(rawValue: done).map { Notice(text: "Done: \(Labels.action($0).lowercased()).", isError: false) }
+        }
+    }
+}
+
+extension WorkspacePage {
+    /// Shows `answer` (what the person typed) in the indicator's form again, with the refusal.
+    mutating func keep(answer: String, for code: String, error: String? = nil, stale: String? = nil) {
+        for d in domains.indices {
+            for s in domains[d].standards.indices {
+                for i in domains[d].standards[s].indicators.indices where domains[d].standards[s].indicators[i].code == code {
+                    domains[d].standards[s].indicators[i].draft = answer
+                    domains[d].standards[s].indicators[i].error = error
+                    domains[d].standards[s].indicators[i].stale = stale
+                }
+            }
+        }
+        notice = Notice(text: stale ?? error.map { "\(code): \($0)" } ?? "", isError: true)
+    }
+
+    mutating func keep(rfiAnswer: String, for rfi: UUID, error: String) {
+        for index in rfis.indices where rfis[index].fieldID == "rfi-" + WebRoute.id(rfi) {
+            rfis[index].draft = rfiAnswer
+            rfis[index].error = error
+        }
+        notice = Notice(text: error, isError: true)
+    }
+}

@@ -1,0 +1,394 @@
+import AccreditationCore
+import Foundation
+import Persistence
+import UseCases
+
+// View models: one per page, plain values only (strings, flags, arrays), built from the use cases' read
+// models. Templates escape every value (`{{name}}`); nothing here is pre-rendered HTML.
+
+/// What the layout shows around every page: who is signed in and the sign-out form's token.
+struct Chrome: Sendable, Equatable {
+    var signedIn = false
+    var personName = ""
+    var roleLabel = ""
+    var role: Role?
+    var csrf = ""
+    var homePath = WebRoute.home.path
+    var signOutPath = WebRoute.signOut.path
+    var passwordPath = WebRoute.changePassword.path
+    var stylesheet = WebRoute.stylesheet.path
+    var script = WebRoute.script.path
+
+    static let signedOut = Chrome()
+
+    init() {}
+
+    init(identity: Identity, sessionToken: String) {
+        signedIn = true
+        personName = identity.displayName
+        roleLabel = Labels.role(identity.role)
+        role = identity.role
+        csrf = CSRFToken.of(session: sessionToken)
+    }
+}
+
+/// A message at the top of a page after a redirect or a refusal.
+struct Notice: Sendable, Equatable {
+    var text: String
+    var isError: Bool
+}
+
+struct SignInPage: Sendable, Equatable {
+    var chrome = Chrome.signedOut
+    var title = "Sign in"
+    var action = WebRoute.signIn.path
+    var email = ""
+    var error: String?
+    var notice: String?
+}
+
+struct AcceptInvitationPage: Sendable, Equatable {
+    var chrome = Chrome.signedOut
+    var title = "Accept your invitation"
+    var action = WebRoute.acceptInvitation.path
+    var token = ""
+    var error: String?
+    var minimumLength = PasswordPolicy.minimumLength
+}
+
+struct ChangePasswordPage: Sendable, Equatable {
+    var chrome: Chrome
+    var title = "Change your password"
+    var action = WebRoute.changePassword.path
+    var error: String?
+    var notice: String?
+    var minimumLength = PasswordPolicy.minimumLength
+}
+
+struct ErrorPage: Sendable, Equatable {
+    var chrome: Chrome
+    var title: String
+    var status: Int
+    var message: String
+}
+
+struct HomePage: Sendable, Equatable {
+    struct Line: Sendable, Equatable {
+        var path: String
+        var practiceName: String
+        var started: String
+        var pathwayLabel: String
+        var stateLabel: String
+        var nextWho: String
+        var nextWhat: String
+        var deadlines: [DeadlineLine]
+        var hasDeadlines: Bool
+        var progress: ProgressLine
+        var hasIndicators: Bool
+    }
+
+    var chrome: Chrome
+    var title = "Your applications"
+    var notice: Notice?
+    var applications: [Line]
+    var isEmpty: Bool
+    var canStart: Bool
+    var newApplicationPath = WebRoute.newApplication.path
+}
+
+struct DeadlineLine: Sendable, Equatable {
+    var what: String
+    var due: String
+    var dueISO: String
+}
+
+/// Counts and percentages for `<progress>` bars (the numbers are also written out, for screen readers
+/// and print).
+struct ProgressLine: Sendable, Equatable {
+    var answered: Int
+    var withEvidence: Int
+    var total: Int
+
+    init(_ progress: UseCases.Progress) {
+        answered = progress.answered
+        withEvidence = progress.withEvidence
+        total = progress.total
+    }
+}
+
+struct NewApplicationPage: Sendable, Equatable {
+    struct Option: Sendable, Equatable {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    var chrome: Chrome
+    var title = "Start an application"
+    var action = WebRoute.newApplication.path
+    var pathways: [Option]
+    var releases: [Option]
+    var hasReleases: Bool
+    var error: String?
+}
+
+struct WorkspacePage: Sendable, Equatable {
+    struct ActionButton: Sendable, Equatable {
+        var label: String
+        var path: String
+        var version: Int
+        var blockedBecause: String?
+        var concerns: [Concern]
+        var hasConcerns: Bool
+        var needsText: Bool
+        var textLabel: String
+        var isWithdraw: Bool
+    }
+
+    struct Concern: Sendable, Equatable {
+        var code: String
+        var anchor: String
+    }
+
+    struct Domain: Sendable, Equatable {
+        var code: String
+        var title: String
+        var progress: ProgressLine
+        var standards: [Standard]
+        /// Open while the person still has answers to give in it.
+        var isOpen: Bool
+    }
+
+    struct Standard: Sendable, Equatable {
+        var code: String
+        var title: String
+        var indicators: [IndicatorLine]
+    }
+
+    struct IndicatorLine: Sendable, Equatable {
+        var code: String
+        var anchor: String
+        var title: String
+        var requirement: String
+        var guidance: String
+        var levelLabel: String
+        var reason: String
+        var expectedEvidence: [String]
+        var answered: Bool
+        var answer: String
+        /// What the person typed when their answer was refused or went stale; shown in the form.
+        var draft: String
+        var version: String
+        var respondPath: String
+        var canRespond: Bool
+        var evidence: [DocumentLink]
+        var hasEvidence: Bool
+        var error: String?
+        var stale: String?
+        var fieldID: String
+    }
+
+    struct DocumentLink: Sendable, Equatable {
+        var title: String
+        var path: String
+        var stateLabel: String
+    }
+
+    struct Document: Sendable, Equatable {
+        var id: String
+        var title: String
+        var fileName: String
+        var kindLabel: String
+        var size: String
+        var stateLabel: String
+        var uploaded: String
+        var indicators: String
+        var downloadPath: String
+        var linkPath: String
+        var canLink: Bool
+        var linkOptions: [Choice]
+    }
+
+    struct Choice: Sendable, Equatable {
+        var value: String
+        var label: String
+        var fieldID: String
+    }
+
+    struct NotApplicable: Sendable, Equatable {
+        var code: String
+        var title: String
+        var reason: String
+    }
+
+    struct RFI: Sendable, Equatable {
+        var question: String
+        var indicator: String
+        var stateLabel: String
+        var due: String
+        var answer: String
+        var canAnswer: Bool
+        var answerPath: String
+        var version: Int
+        var fieldID: String
+        var draft: String
+        var error: String?
+    }
+
+    struct CorrectiveAction: Sendable, Equatable {
+        var indicator: String
+        var description: String
+        var stateLabel: String
+        var due: String
+        var response: String
+    }
+
+    struct TeamMember: Sendable, Equatable {
+        var name: String
+        var discipline: String
+        var stateLabel: String
+    }
+
+    struct Event: Sendable, Equatable {
+        var when: String
+        var whenISO: String
+        var who: String
+        var what: String
+        var detail: String
+    }
+
+    struct Upload: Sendable, Equatable {
+        var path: String
+        var maxBytes: Int
+        var maxLabel: String
+        var kinds: [Choice]
+        var indicators: [Choice]
+        var today: String
+    }
+
+    var chrome: Chrome
+    var title: String
+    var notice: Notice?
+    var practiceName: String
+    var stateLabel: String
+    var pathwayLabel: String
+    var releaseLabel: String
+    var termLabel: String
+    var nextWho: String
+    var nextWhat: String
+    var selfAssessmentEnds: String?
+    var version: Int
+    var progress: ProgressLine
+    var actions: [ActionButton]
+    var hasActions: Bool
+    var domains: [Domain]
+    var notApplicable: [NotApplicable]
+    var hasNotApplicable: Bool
+    var documents: [Document]
+    var hasDocuments: Bool
+    var canUpload: Bool
+    var upload: Upload
+    var rfis: [RFI]
+    var hasRFIs: Bool
+    var correctiveActions: [CorrectiveAction]
+    var hasCorrectiveActions: Bool
+    var team: [TeamMember]
+    var hasTeam: Bool
+    var history: [Event]
+    var verifyPath: String
+    var verification: String?
+    var verificationOK: Bool
+}
+
+/// Words for the domain's values, one place for the pages.
+enum Labels {
+    static func role(_ role: Role) -> String {
+        switch role {
+        case .practiceAdmin: "Practice administrator"
+        case .practiceContributor: "Practice contributor"
+        case .surveyor: "Surveyor"
+        case .staff: "ASTRO staff"
+        case .administrator: "Administrator"
+        case .system: "System"
+        }
+    }
+
+    static func state(_ raw: String) -> String {
+        if raw == ApplicationState.selfAssessment.rawValue { return "Self-assessment" }
+        let words = raw.replacingOccurrences(of: "-", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
+    }
+
+    static func pathway(_ pathway: Pathway) -> String {
+        switch pathway {
+        case .rptPaired: "RPT paired with APEx"
+        case .rptStandalone: "RPT stand-alone"
+        }
+    }
+
+    static func level(_ level: Level) -> String {
+        switch level {
+        case .mustMeet: "Level 1: must be met"
+        case .scored: "Level 2: scored"
+        }
+    }
+
+    static func action(_ action: ApplicationAction) -> String {
+        switch action {
+        case .submit: "Submit the application"
+        case .submitSelfAssessment: "Submit the self-assessment"
+        case .resubmit: "Resubmit for review"
+        case .submitCorrectiveAction: "Submit the corrective actions"
+        case .appeal: "Appeal the determination"
+        case .fileChangeNotice: "File a change notice"
+        case .reaccredit: "Start reaccreditation"
+        case .withdraw: "Withdraw the application"
+        default: state(action.rawValue)
+        }
+    }
+
+    /// Text an action needs, if any: its label on the form.
+    static func text(for action: ApplicationAction) -> String? {
+        switch action {
+        case .appeal: "Grounds for the appeal"
+        case .fileChangeNotice: "What changed"
+        default: nil
+        }
+    }
+
+    static func discipline(_ raw: String?) -> String {
+        switch raw.flatMap(Discipline.init(rawValue:)) {
+        case .radiationOncologist: "Radiation oncologist"
+        case .medicalPhysicist: "Medical physicist"
+        case nil: ""
+        }
+    }
+
+    static func evidenceKind(_ kind: EvidenceKind) -> String { state(kind.rawValue) }
+
+    static func bytes(_ count: Int64) -> String {
+        ByteCountFormatter.string(fromByteCount: count, countStyle: .file)
+    }
+
+    /// "29 Nov 2026", in UTC like every date the service stores.
+    static func date(_ date: Date) -> String { dayFormat.string(from: date) }
+    /// "29 Nov 2026 17:05 UTC".
+    static func time(_ date: Date) -> String { timeFormat.string(from: date) + " UTC" }
+    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    private static let dayFormat: DateFormatter = {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_GB")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "d MMM yyyy"
+        return format
+    }()
+
+    private static let timeFormat: DateFormatter = {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_GB")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "d MMM yyyy HH:mm"
+        return format
+    }()
+}
