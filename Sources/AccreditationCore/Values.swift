@@ -53,3 +53,26 @@ public struct IndicatorCode: Sendable, Hashable, Comparable, CustomStringConvert
     public var description: String { value }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 }
+
+extension PracticeScope {
+    /// The limits a declared scope must respect, one rule for the API and the practice profile form.
+    /// Throws `FieldError` naming the first field out of range: at most five agents, 1–1000 sites,
+    /// 1–20 licensed use types, and a jurisdiction `US-NRC` or `US-` with a two-letter state code (an
+    /// Agreement State regulator).
+    public static func checked(agents: [RPTAgent], inpatientTherapy: Bool, patientSpecificDosimetry: Bool, siteCount: Int,
+                               licensedUseTypes: Int, jurisdiction: String) throws(FieldError) -> PracticeScope {
+        guard agents.count <= RPTAgent.allCases.count else {
+            throw FieldError(field: "agents", message: "agents has at most \(RPTAgent.allCases.count) entries.")
+        }
+        guard (1...1000).contains(siteCount) else { throw FieldError(field: "site_count", message: "site_count is 1 to 1000.") }
+        guard (1...20).contains(licensedUseTypes) else {
+            throw FieldError(field: "licensed_use_types", message: "licensed_use_types is 1 to 20.")
+        }
+        guard jurisdiction.wholeMatch(of: /US-(NRC|[A-Z]{2})/) != nil else {
+            throw FieldError(field: "jurisdiction",
+                             message: "jurisdiction US-NRC or US-XX: US-NRC, or US- and an Agreement State's two-letter code such as US-TX.")
+        }
+        return PracticeScope(agents: Set(agents), inpatientTherapy: inpatientTherapy, patientSpecificDosimetry: patientSpecificDosimetry,
+                             siteCount: siteCount, licensedUseTypes: licensedUseTypes, jurisdiction: jurisdiction)
+    }
+}

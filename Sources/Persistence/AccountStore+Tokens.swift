@@ -164,3 +164,27 @@ extension AccountStore {
         return Encoding.base64URL(bytes)
     }
 }
+
+/// An invitation not yet accepted, revoked or expired (its token is never readable again).
+public struct PendingInvitation: Sendable, Equatable {
+    public let email: String
+    public let displayName: String
+    public let role: Role
+    public let expiresAt: Date
+}
+
+extension AccountStore {
+    /// The practice's invitations still waiting to be accepted, soonest expiry first.
+    public func pendingInvitations(practice: UUID) async throws -> [PendingInvitation] {
+        var result: [PendingInvitation] = []
+        for try await (email, name, role, expires) in try await client.query("""
+            SELECT email, display_name, role, expires_at FROM invitations
+            WHERE practice_id = \(practice) AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > \(clock.now())
+            ORDER BY expires_at
+            """, logger: logger).decode((String, String, String, Date).self) {
+            guard let role = Role(rawValue: role) else { throw CorruptRecord("An invitation has the unknown role '\(role)'.") }
+            result.append(PendingInvitation(email: email, displayName: name, role: role, expiresAt: expires))
+        }
+        return result
+    }
+}

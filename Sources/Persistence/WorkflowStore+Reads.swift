@@ -205,7 +205,7 @@ extension WorkflowStore {
               AND (\(cursor?.0)::text IS NULL OR (email, id) > (\(cursor?.0), \(cursor?.1)))
             ORDER BY email, id LIMIT \(limit)
             """, logger: logger).decode((UUID, String, String, String, UUID?, String?).self) {
-            guard let role = Role(rawValue: roleText) else { continue }
+            guard let role = Role(rawValue: roleText) else { throw CorruptRecord("Person \(id) has the unknown role '\(roleText)'.") }
             result.append(PersonView(id: id, email: email, displayName: name, role: role, practiceID: practiceID,
                                      discipline: discipline.flatMap(Discipline.init(rawValue:))))
         }

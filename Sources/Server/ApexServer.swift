@@ -41,6 +41,7 @@ public enum ApexServer {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: HTMLNotFoundMiddleware(renderer: renderer))
         router.add(middleware: DeadlineMiddleware(limit: configuration.requestDeadline))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.jsonBodyLimit))
         router.add(middleware: NulCharacterMiddleware())
@@ -70,7 +71,7 @@ public enum ApexServer {
             .add(middleware: ErrorPageMiddleware(renderer: renderer))
             .add(middleware: WebIdentityMiddleware(sessions: sessions, settings: cookies))
             .add(middleware: SameOriginMiddleware(settings: cookies))
-        WebController(workspace: Workspace(workflow: workflow), accounts: accounts, sessions: sessions,
+        WebController(workspace: Workspace(workflow: workflow), directory: PracticeDirectory(workflow: workflow, accounts: accounts), accounts: accounts, sessions: sessions,
                       catalog: CatalogStore(client: client, logger: logger), settings: cookies, renderer: renderer,
                       maxUploadBytes: Int(configuration.maxUploadBytes), failureDelay: configuration.loginFailureDelay, logger: logger)
             .addRoutes(to: pages)

@@ -193,3 +193,213 @@ def _axe_check(driver, impacts=SERIOUS_IMPACTS) -> list[dict]:
 @pytest.fixture(scope="session")
 def axe_check():
     return _axe_check
+
+
+# --- helpers for the portal tests ----------------------------------------------------------------------
+# Used by test_practice_portal.py: a practice user's steps go through the browser; these only set up
+# (practices, invitations, applications) and act as ASTRO staff through the API.
+
+import itertools  # noqa: E402
+import re  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import quote, urlencode, urlparse  # noqa: E402
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+RELEASE = "apex-rpt@2026.1"
+WAIT = 20  # seconds an explicit wait may take before the test fails
+NEW_PASSWORD = "a practice manager's pass phrase 7"
+
+
+def unique(prefix: str) -> str:
+    """A name no earlier run used (the demo data lives as long as one `apex serve`)."""
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def wait(driver, timeout: float = WAIT) -> WebDriverWait:
+    return WebDriverWait(driver, timeout, poll_frequency=0.05)
+
+
+def path_of(driver) -> str:
+    return urlparse(driver.current_url).path
+
+
+def click_and_load(driver, element) -> None:
+    """Clicks something that loads a new page (a form's button, a link) and waits until it has."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait(driver).until(EC.staleness_of(old))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def button(driver, text: str, scope=None):
+    """The (first) button whose visible text is `text`."""
+    return (scope or driver).find_element(By.XPATH, f".//button[normalize-space()={xpath_literal(text)}]")
+
+
+def xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+def sign_in(driver, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in through the sign-in page and waits for the home page."""
+    driver.get(base_url + "/sign-in")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form button.primary"))
+    assert path_of(driver) == "/", f"signing in as {email} ended on {driver.current_url}: {main_text(driver)}"
+
+
+def main_text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def session_cookie(driver) -> str:
+    cookie = driver.get_cookie("apex_session")
+    assert cookie and cookie["value"], "the browser holds no apex_session cookie"
+    return cookie["value"]
+
+
+def csrf_of(driver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_no_redirect_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def raw_request(url: str, method: str = "GET", form: dict | None = None, headers: dict | None = None):
+    """One HTTP request, redirects not followed: answers (status, headers, body bytes)."""
+    data = urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with _no_redirect_opener.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def page_status(base_url: str, path: str, cookie: str) -> int:
+    return raw_request(base_url + path, headers={"Cookie": f"apex_session={cookie}"})[0]
+
+
+def require_page(base_url: str, path: str, cookie: str) -> None:
+    """Skips the calling test while `path` is not written yet (answers 404 to a signed-in person)."""
+    if page_status(base_url, path, cookie) == 404:
+        pytest.skip(f"{path} answers 404: the page is not there yet")
+
+
+class Staff:
+    """ASTRO staff acting through the API (setting up, and the staff steps of the workflow)."""
+
+    def __init__(self, api: ApiClient):
+        self.api = api
+        self.token = api.login(STAFF)
+
+    def call(self, method, path, json=None, expect=(200, 201)):
+        status, _, body = self.api.call(method, path, json=json, token=self.token)
+        assert status in expect, f"{method} {path} answered {status}: {body!r}"
+        return body
+
+    def create_practice(self, legal_name: str, agents=(), jurisdiction: str = "US-NRC") -> dict:
+        return self.call("POST", "/practices", json={
+            "legal_name": legal_name, "address": "1 Harbour Road, Springfield", "licence_number": "L-" + uuid.uuid4().hex[:6],
+            "regulator": jurisdiction, "scope": {"agents": list(agents), "jurisdiction": jurisdiction},
+            "main_facility": {"name": "Main campus", "address": "1 Harbour Road, Springfield", "distance_miles": 0}})
+
+    def invite(self, practice_id: str, role: str = "practice-admin", name: str = "Pat Manager") -> tuple[str, str]:
+        """Answers (email, one-time token) of a new invitation to the practice."""
+        email = f"{role}-{uuid.uuid4().hex[:8]}@practice.example"
+        body = self.call("POST", "/invitations", json={"email": email, "display_name": name, "role": role, "practice_id": practice_id})
+        return email, body["token"]
+
+    def application(self, application_id: str) -> dict:
+        return self.call("GET", f"/applications/{application_id}", expect=(200,))
+
+    def fire(self, application_id: str, action: str, reason: str | None = None) -> dict:
+        version = self.application(application_id)["version"]
+        body = {"action": action, "version": version}
+        if reason:
+            body["reason"] = reason
+        return self.call("POST", f"/applications/{application_id}/transitions", json=body, expect=(200,))
+
+    def accept_intake(self, application_id: str) -> None:
+        self.fire(application_id, "begin-intake")
+        result = self.fire(application_id, "accept-intake")
+        assert result["state"] == "self-assessment", result
+
+    def applications_of(self, practice_name: str) -> list[dict]:
+        return self.call("GET", "/applications?limit=100&practice_name=" + quote(practice_name), expect=(200,))["items"]
+
+
+@pytest.fixture(scope="session")
+def staff(api) -> Staff:
+    return Staff(api)
+
+
+def practice_in_self_assessment(api: ApiClient, staff: Staff, legal_name: str, agents=("lu177-psma",)) -> dict:
+    """A new practice with an admin (invited and accepted through the API) and an application that staff
+    have taken through intake: {practice_id, email, password, token, application_id}."""
+    practice = staff.create_practice(legal_name, agents=agents)
+    email, invitation = staff.invite(practice["id"])
+    status, _, session = api.call("POST", "/invitations/accept", json={"token": invitation, "password": NEW_PASSWORD})
+    assert status == 201, session
+    status, _, application = api.call("POST", "/applications", token=session["token"], json={
+        "practice_id": practice["id"], "release_id": RELEASE, "pathway": "rpt-paired", "term_years": 3})
+    assert status == 201, application
+    status, _, body = api.call("POST", f"/applications/{application['id']}/transitions", token=session["token"],
+                               json={"action": "submit", "version": application["version"]})
+    assert status == 200, body
+    staff.accept_intake(application["id"])
+    return {"practice_id": practice["id"], "email": email, "password": NEW_PASSWORD, "token": session["token"],
+            "application_id": application["id"]}
+
+
+def minimal_pdf(approx_bytes: int = 200_000) -> bytes:
+    """A valid, inert PDF (no scripts, actions or attachments) of about `approx_bytes`: pages of plain,
+    unfiltered text so its size comes from content, not padding."""
+    line = "Written directive log, dose calibrator constancy check and training record of the RPT programme"
+    per_page = 60
+    pages: list[str] = []
+    for page_number in itertools.count(1):
+        ops = ["BT /F1 9 Tf 11 TL 40 760 Td"]
+        ops += [f"(Page {page_number}, line {n + 1}: {line}.) '" for n in range(per_page)]
+        ops.append("ET")
+        pages.append("\n".join(ops))
+        if sum(len(p) for p in pages) >= approx_bytes:
+            break
+    page_ids = [5 + 2 * i for i in range(len(pages))]
+    objects = {
+        1: "<< /Type /Catalog /Pages 2 0 R >>",
+        2: f"<< /Type /Pages /Kids [{' '.join(f'{i} 0 R' for i in page_ids)}] /Count {len(pages)} >>",
+        3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        4: "<< /Title (Evidence for the browser test) /Producer (apex browser tests) >>",
+    }
+    for page_id, content in zip(page_ids, pages):
+        objects[page_id] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_id + 1} 0 R "
+                            "/Resources << /Font << /F1 3 0 R >> >> >>")
+        objects[page_id + 1] = f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream"
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n{objects[number]}\nendobj\n".encode()
+    xref = len(out)
+    count = max(objects) + 1
+    out += f"xref\n0 {count}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, count))
+    out += f"trailer\n<< /Size {count} /Root 1 0 R /Info 4 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    assert not re.search(rb"/(JavaScript|JS|OpenAction|Launch|EmbeddedFiles?|RichMedia|AA)\b", out)
+    return bytes(out)

@@ -75,15 +75,15 @@ extension APIHandler {
     }
 
     static func scope(_ body: Components.Schemas.PracticeScope) throws -> PracticeScope {
-        let scope = PracticeScope(
-            agents: Set(body.agents.compactMap { RPTAgent(rawValue: $0.rawValue) }),
-            inpatientTherapy: body.inpatientTherapy ?? false, patientSpecificDosimetry: body.patientSpecificDosimetry ?? false,
-            siteCount: body.siteCount ?? 1, licensedUseTypes: body.licensedUseTypes ?? 1, jurisdiction: body.jurisdiction ?? "US-NRC")
-        guard body.agents.count <= 5, (1...1000).contains(scope.siteCount), (1...20).contains(scope.licensedUseTypes),
-              scope.jurisdiction.wholeMatch(of: /US-(NRC|[A-Z]{2})/) != nil else {
-            throw Problem.badRequest("agents has at most 5 entries, site_count is 1 to 1000, licensed_use_types 1 to 20, and jurisdiction US-NRC or US-XX.")
+        guard body.agents.count <= RPTAgent.allCases.count else { throw Problem.badRequest("agents has at most 5 entries.", field: "agents") }
+        do {
+            return try PracticeScope.checked(
+                agents: body.agents.compactMap { RPTAgent(rawValue: $0.rawValue) },
+                inpatientTherapy: body.inpatientTherapy ?? false, patientSpecificDosimetry: body.patientSpecificDosimetry ?? false,
+                siteCount: body.siteCount ?? 1, licensedUseTypes: body.licensedUseTypes ?? 1, jurisdiction: body.jurisdiction ?? "US-NRC")
+        } catch {
+            throw Problem.badRequest(error.message, field: error.field)
         }
-        return scope
     }
 
     static func facility(_ body: Components.Schemas.FacilityCreate, isMain: Bool) throws -> FacilityRecord {

@@ -16,6 +16,10 @@ struct Chrome: Sendable, Equatable {
     var homePath = WebRoute.home.path
     var signOutPath = WebRoute.signOut.path
     var passwordPath = WebRoute.changePassword.path
+    var practicePath = WebRoute.practice.path
+    var peoplePath = WebRoute.people.path
+    /// People of a practice get the practice pages in the navigation.
+    var hasPractice = false
     var stylesheet = WebRoute.stylesheet.path
     var script = WebRoute.script.path
 
@@ -28,6 +32,7 @@ struct Chrome: Sendable, Equatable {
         personName = identity.displayName
         roleLabel = Labels.role(identity.role)
         role = identity.role
+        hasPractice = identity.practiceID != nil
         csrf = CSRFToken.of(session: sessionToken)
     }
 }
@@ -154,9 +159,9 @@ struct WorkspacePage: Sendable, Equatable {
         var code: String
         var title: String
         var progress: ProgressLine
-        var standards: [Standard]
         /// Open while the person still has answers to give in it.
         var isOpen: Bool
+        var standards: [Standard]
     }
 
     struct Standard: Sendable, Equatable {
@@ -364,6 +369,16 @@ enum Labels {
         }
     }
 
+    static func agent(_ agent: RPTAgent) -> String {
+        switch agent {
+        case .lu177PSMA: "Lu-177 PSMA (e.g. Pluvicto)"
+        case .lu177DOTATATE: "Lu-177 DOTATATE (e.g. Lutathera)"
+        case .ra223: "Ra-223 dichloride (Xofigo)"
+        case .i131: "I-131 (sodium iodide)"
+        case .y90Microspheres: "Y-90 microspheres"
+        }
+    }
+
     static func evidenceKind(_ kind: EvidenceKind) -> String { state(kind.rawValue) }
 
     static func bytes(_ count: Int64) -> String {
@@ -391,4 +406,89 @@ enum Labels {
         format.dateFormat = "d MMM yyyy HH:mm"
         return format
     }()
+}
+
+struct PracticePage: Sendable, Equatable {
+    struct Facility: Sendable, Equatable {
+        var name: String
+        var address: String
+        var kind: String
+    }
+
+    struct Check: Sendable, Equatable {
+        var value: String
+        var label: String
+        var checked: Bool
+        var fieldID: String
+    }
+
+    struct Criterion: Sendable, Equatable {
+        var code: String
+        var title: String
+        var reason: String
+    }
+
+    var chrome: Chrome
+    var title = "Practice profile"
+    var notice: Notice?
+    var legalName: String
+    var licenceNumber: String
+    var regulator: String
+    var facilities: [Facility]
+    var canEdit: Bool
+    var action = WebRoute.practiceScope.path
+    var agents: [Check]
+    var inpatientTherapy: Bool
+    var patientSpecificDosimetry: Bool
+    var siteCount: String
+    var licensedUseTypes: String
+    var jurisdiction: String
+    /// The refusal, also shown beside the field it concerns (the form keeps what was typed).
+    var error: String?
+    var agentsError: String?
+    var siteCountError: String?
+    var licensedUseTypesError: String?
+    var jurisdictionError: String?
+    var hasCriteria: Bool
+    var releaseLabel: String
+    var applicable: [Criterion]
+    var notApplicable: [Criterion]
+    var applicableCount: Int
+    var notApplicableCount: Int
+}
+
+struct PeoplePage: Sendable, Equatable {
+    struct Person: Sendable, Equatable {
+        var name: String
+        var email: String
+        var roleLabel: String
+    }
+
+    struct Pending: Sendable, Equatable {
+        var name: String
+        var email: String
+        var roleLabel: String
+        var expires: String
+    }
+
+    struct RoleOption: Sendable, Equatable {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    var chrome: Chrome
+    var title = "People of the practice"
+    var people: [Person]
+    var pending: [Pending]
+    var hasPending: Bool
+    var canInvite: Bool
+    var action = WebRoute.invite.path
+    var roles: [RoleOption]
+    var email: String
+    var displayName: String
+    var error: String?
+    /// After an invitation: the one-time link to pass on (shown once; only its hash is stored).
+    var invitationLink: String?
+    var invitedEmail: String
 }

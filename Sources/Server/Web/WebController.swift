@@ -13,6 +13,7 @@ import UseCases
 /// allows them; no role or state list lives here.
 struct WebController: Sendable {
     let workspace: Workspace
+    let directory: PracticeDirectory
     let accounts: AccountStore
     let sessions: SessionCache
     let catalog: CatalogStore
@@ -42,6 +43,7 @@ struct WebController: Sendable {
         group.post("applications/:id/evidence/:document/links") { request, context in try await link(request, context) }
         group.post("applications/:id/rfis/:rfi/answer") { request, context in try await answerRFI(request, context) }
         group.post("applications/:id/history/verify") { request, context in try await verify(request, context) }
+        addPracticeRoutes(to: group)
     }
 
     // MARK: - Signing in and out

@@ -85,3 +85,21 @@ struct ErrorPageMiddleware: RouterMiddleware {
         return try renderer.page("error", ErrorPage(chrome: chrome, title: title, status: Int(status.code), message: message), status: status)
     }
 }
+
+/// A path no route knows answers browsers (which ask for `text/html`) with the portal's 404 page; API
+/// clients keep the problem document.
+struct HTMLNotFoundMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && request.headers[.accept]?.contains("text/html") == true {
+            var response = try ErrorPageMiddleware(renderer: renderer).notFound(context)
+            response.headers[.contentSecurityPolicy] = SecurityHeadersMiddleware<Context>.policy
+            response.headers[.xContentTypeOptions] = "nosniff"
+            return response
+        }
+    }
+}

@@ -10,6 +10,10 @@ enum WebRoute: Sendable, Equatable {
     case acceptInvitation
     case changePassword
     case newApplication
+    case practice
+    case practiceScope
+    case people
+    case invite
     case application(UUID)
     case respond(UUID, IndicatorCode)
     case fire(UUID, ApplicationAction)
@@ -30,6 +34,10 @@ enum WebRoute: Sendable, Equatable {
         case .acceptInvitation: "/invitations/accept"
         case .changePassword: "/account/password"
         case .newApplication: "/applications/new"
+        case .practice: "/practice"
+        case .practiceScope: "/practice/scope"
+        case .people: "/practice/people"
+        case .invite: "/practice/invitations"
         case let .application(id): "/applications/\(Self.id(id))"
         case let .respond(id, code): "/applications/\(Self.id(id))/indicators/\(code.value)/response"
         case let .fire(id, action): "/applications/\(Self.id(id))/actions/\(action.rawValue)"

@@ -41,6 +41,11 @@ public struct WebSessionSettings: Sendable, Equatable {
         return nil
     }
 
+    /// An absolute link to `path` on this service (for a link a person passes on, such as an invitation).
+    func link(_ path: String, for request: Request) -> String {
+        (expectedOrigin(for: request) ?? "") + path
+    }
+
     /// The origin a same-site request carries: the configured public origin, else `http://<Host>`.
     func expectedOrigin(for request: Request) -> String? {
         if let publicOrigin { return publicOrigin.lowercased() }
