@@ -159,6 +159,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
     ]

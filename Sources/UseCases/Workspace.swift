@@ -90,8 +90,8 @@ public struct Workspace: Sendable {
     @discardableResult
     public func respond(application id: UUID, indicator: IndicatorCode, answer raw: String, expectedVersion: Int?,
                         as identity: Identity) async throws -> Int {
-        let answer = try BoundedText(raw, field: "answer", max: BoundedText.Limit.longText)
         _ = try await visibleApplication(id, as: identity)
+        let answer = try BoundedText(raw, field: "answer", max: BoundedText.Limit.longText)
         return try await workflow.respond(application: id, indicator: indicator.value, answer: answer.value, actor: identity.actor,
                                           expectedVersion: expectedVersion)
     }
@@ -117,8 +117,8 @@ public struct Workspace: Sendable {
     /// Answers a request for information of the application at the version the person saw.
     @discardableResult
     public func answerRFI(_ rfi: UUID, application id: UUID, answer raw: String, expectedVersion: Int, as identity: Identity) async throws -> Fired {
-        let answer = try BoundedText(raw, field: "answer", max: BoundedText.Limit.longText)
         _ = try await visibleApplication(id, as: identity)
+        let answer = try BoundedText(raw, field: "answer", max: BoundedText.Limit.longText)
         guard try await workflow.rfis(application: id).contains(where: { $0.id == rfi }) else {
             throw WorkflowError.notFound("Request for information \(rfi.uuidString.lowercased())")
         }

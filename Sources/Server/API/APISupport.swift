@@ -3,11 +3,15 @@ import APIDefinition
 import Foundation
 import Logging
 import Persistence
+import UseCases
 
 /// What every operation shares: who is asking, whether they may see the application, and one mapping
 /// from the domain's refusals to problem documents. Handlers throw `Problem`s; the problem middleware
 /// writes them, so each kind of error has one status and one `type` everywhere.
 extension APIHandler {
+    /// The use cases the pages share (one rule, one place).
+    var workspace: Workspace { Workspace(workflow: workflow) }
+
     /// The signed-in person; without one the operation answers 401 (deny by default).
     static func caller() throws -> Identity {
         guard let identity = RequestScope.identity else { throw Problem.unauthenticated }
@@ -38,6 +42,8 @@ extension APIHandler {
             throw Problem(error)
         } catch let error as StorageError {
             throw Problem(error)
+        } catch let error as FieldError {
+            throw Problem.badRequest(error.message, field: error.field)
         }
     }
 

@@ -3,6 +3,7 @@ import APIDefinition
 import Foundation
 import OpenAPIRuntime
 import Persistence
+import UseCases
 
 /// The records worked on under an application: responses, scores, the survey team, RFIs and corrective
 /// actions. Each record's own lifecycle is fired like the application's, on the version the caller saw.
@@ -18,13 +19,14 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: items))))
     }
 
+    /// The use case checks visibility, the answer and the tables; this translates wire to call and back.
     func putResponse(_ input: Operations.PutResponse.Input) async throws -> Operations.PutResponse.Output {
-        let (id, identity) = try await visibleApplication(input.path.applicationId)
+        let identity = try Self.caller()
+        guard let id = UUID(uuidString: input.path.applicationId) else { throw Problem.notFound("No application \(input.path.applicationId).") }
         guard case let .json(body) = input.body else { throw Problem.unsupportedMediaType }
-        let answer = try Self.require(body.answer, "answer", max: 20_000)
         let version = try await Self.domain {
-            try await workflow.respond(application: id, indicator: try Self.indicatorCode(input.path.code), answer: answer, actor: identity.actor,
-                                       expectedVersion: body.version.flatMap { $0 == 0 ? nil : $0 })
+            try await workspace.respond(application: id, indicator: try IndicatorCode(input.path.code), answer: body.answer,
+                                        expectedVersion: body.version.flatMap { $0 == 0 ? nil : $0 }, as: identity)
         }
         return .ok(.init(body: .json(.init(version: version))))
     }
