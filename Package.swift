@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure domain: catalog model, applicability, (later) workflow tables and policy. No I/O.
@@ -71,7 +72,8 @@ let package = Package(
         // read models or domain errors. Shared by the API and the web pages; no HTTP here (no Hummingbird).
         .target(
             name: "UseCases",
-            dependencies: ["AccreditationCore", "Persistence", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AccreditationCore", "Persistence", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         // The OpenAPI document (the API's source of truth) and the code generated from it, nothing else.
@@ -93,6 +95,7 @@ let package = Package(
                 "EmbeddedPostgres",
                 "APIDefinition",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

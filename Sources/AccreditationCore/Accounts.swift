@@ -7,7 +7,7 @@ public enum PasswordPolicy {
     public static func problem(with password: String) -> String? {
         if password.count < minimumLength { return "A password has at least \(minimumLength) characters." }
         if password.count > maximumLength { return "A password has at most \(maximumLength) characters." }
-        if Set(password).count < 4 { return "A password needs more variety than \(Set(password).count) different characters." }
+        if Set(password).count < 4 { return "A password needs at least 4 different characters; a short sentence works well." }
         return nil
     }
 }

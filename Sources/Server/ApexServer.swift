@@ -71,7 +71,9 @@ public enum ApexServer {
             .add(middleware: ErrorPageMiddleware(renderer: renderer))
             .add(middleware: WebIdentityMiddleware(sessions: sessions, settings: cookies))
             .add(middleware: SameOriginMiddleware(settings: cookies))
-        WebController(workspace: Workspace(workflow: workflow), directory: PracticeDirectory(workflow: workflow, accounts: accounts), accounts: accounts, sessions: sessions,
+        WebController(workspace: Workspace(workflow: workflow), directory: PracticeDirectory(workflow: workflow, accounts: accounts),
+                      uploads: EvidenceUploads(workspace: Workspace(workflow: workflow), storage: storage, maxBytes: configuration.maxUploadBytes),
+                      accounts: accounts, sessions: sessions,
                       catalog: CatalogStore(client: client, logger: logger), settings: cookies, renderer: renderer,
                       maxUploadBytes: Int(configuration.maxUploadBytes), failureDelay: configuration.loginFailureDelay, logger: logger)
             .addRoutes(to: pages)

@@ -307,7 +307,11 @@ struct AuthMiddleware: RouterMiddleware {
 
 extension Request {
     /// A body of raw bytes (an evidence upload), which is streamed to storage, never collected or parsed.
-    var hasRawBody: Bool { headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true }
+    /// Also the portal's upload form without JavaScript (`multipart/form-data`), streamed the same way.
+    var hasRawBody: Bool {
+        guard let type = headers[.contentType]?.lowercased() else { return false }
+        return type.hasPrefix("application/octet-stream") || type.hasPrefix("multipart/form-data")
+    }
 }
 
 extension HTTPField.Name {

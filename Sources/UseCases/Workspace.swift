@@ -138,6 +138,19 @@ public struct Workspace: Sendable {
                                                     actor: identity.actor)
     }
 
+    /// Answers (submits) one corrective action of the application at the version the person saw, with
+    /// what was done. Throws `FieldError` for an empty or over-long response, `WorkflowError` for refusals.
+    @discardableResult
+    public func answerCorrectiveAction(_ item: UUID, application id: UUID, response raw: String, expectedVersion: Int,
+                                       as identity: Identity) async throws -> Fired {
+        _ = try await visibleApplication(id, as: identity)
+        let response = try BoundedText(raw, field: "response", max: BoundedText.Limit.longText)
+        guard try await workflow.correctiveActionViews(application: id).contains(where: { $0.id == item }) else {
+            throw WorkflowError.notFound("Corrective action \(item.uuidString.lowercased())")
+        }
+        return try await workflow.fire(.submit, correctiveAction: item, actor: identity.actor, expectedVersion: expectedVersion, response: response.value)
+    }
+
     // MARK: - Helpers
 
     func deadlines(_ id: UUID) async throws -> [Deadline] {

@@ -52,7 +52,7 @@ import Testing
             practiceName: "Lakeside", stateLabel: "Self-assessment", pathwayLabel: "RPT paired with APEx", releaseLabel: "Criteria (2026.1)",
             termLabel: "3-year term, starts on accreditation", nextWho: "Your practice", nextWhat: "Answer every applicable indicator.",
             selfAssessmentEnds: "31 May 2027", version: 4, progress: ProgressLine(.init(total: 2, answered: 1, withEvidence: 1)),
-            actions: [.init(label: "Submit the self-assessment", path: WebRoute.fire(id, .submitSelfAssessment).path, version: 4,
+            actions: [.init(label: "Submit the self-assessment", moreConcerns: nil, path: WebRoute.fire(id, .submitSelfAssessment).path, version: 4,
                             blockedBecause: "No self-assessment response for GOV-02.", concerns: [.init(code: "GOV-02", anchor: "indicator-GOV-02")],
                             hasConcerns: true, needsText: false, textLabel: "", isWithdraw: false)],
             hasActions: true,
@@ -65,14 +65,19 @@ import Testing
                               linkPath: "/applications/x/evidence/d1/links", canLink: true,
                               linkOptions: [.init(value: "GOV-02", label: "GOV-02 RSO", fieldID: "link-d1-GOV-02")])],
             hasDocuments: true, canUpload: true,
-            upload: .init(path: WebRoute.uploadEvidence(id).path, maxBytes: 1024, maxLabel: "1 KB",
+            upload: .init(path: WebRoute.uploadEvidence(id).path, formPath: WebRoute.uploadForm(id).path, replaceable: [.init(value: "d1", label: "Licence <scan> (licence.pdf)", fieldID: "")],
+                          canReplace: true, maxBytes: 1024, maxLabel: "1 KB",
                           kinds: [.init(value: "licence", label: "Licence", fieldID: "")],
                           indicators: [.init(value: "GOV-01", label: "GOV-01 Licence", fieldID: "upload-GOV-01")], today: "2026-11-29"),
             rfis: [.init(question: "Send the 2025 survey", indicator: "GOV-01", stateLabel: "Open", due: "1 Dec 2026", answer: "", canAnswer: true,
                          answerPath: "/applications/x/rfis/r/answer", version: 1, fieldID: "rfi-r", draft: "", error: nil)],
-            hasRFIs: true, correctiveActions: [], hasCorrectiveActions: false, team: [], hasTeam: false,
-            history: [.init(when: "1 Nov 2026 10:00 UTC", whenISO: "2026-11-01T10:00:00Z", who: "ASTRO staff", what: "Accept intake: Intake review → Self-assessment", detail: "")],
-            verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
+            hasRFIs: true,
+            correctiveActions: [.init(indicator: "GOV-02", description: "Appoint an RSO in writing", stateLabel: "Open", due: "1 Feb 2027", response: "",
+                                      canAnswer: true, answerPath: "/applications/x/corrective-actions/c/answer", version: 1, fieldID: "ca-c",
+                                      draft: "We did <this>", error: "response must not be empty.")],
+            hasCorrectiveActions: true, team: [], hasTeam: false,
+            history: [.init(when: "1 Nov 2026 10:00 UTC", whenISO: "2026-11-01T10:00:00Z", who: "ASTRO staff", what: "Accept intake: now self-assessment", detail: nil)],
+            workspacePath: WebRoute.application(id).path, verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
     }
 
     static var pages: [(String, String, any Sendable)] {
@@ -97,8 +102,9 @@ import Testing
                 agents: [.init(value: "ra223", label: "Ra-223", checked: true, fieldID: "agent-ra223")], inpatientTherapy: false,
                 patientSpecificDosimetry: true, siteCount: "0", licensedUseTypes: "1", jurisdiction: "US-NRC", error: "site_count is 1 to 1000.",
                 siteCountError: "site_count is 1 to 1000.", hasCriteria: true, releaseLabel: "Criteria (2026.1)",
-                applicable: [.init(code: "GOV-01", title: "Licence", reason: "Applies to every RPT practice.")], notApplicable: [],
-                applicableCount: 1, notApplicableCount: 0)),
+                always: [.init(code: "GOV-01", title: "Licence", reason: "Applies to every RPT practice.")], alwaysCount: 1,
+                applicable: [.init(code: "STF-05", title: "Inpatient instruction", reason: "The practice declares inpatient RPT.")], notApplicable: [],
+                applicableCount: 2, notApplicableCount: 0)),
             ("people", "people", PeoplePage(
                 chrome: chrome, people: [.init(name: "Priya", email: "admin@lakeside.example", roleLabel: "Practice administrator")],
                 pending: [.init(name: "Tom", email: "tom@lakeside.example", roleLabel: "Practice contributor", expires: "2 Dec 2026 10:00 UTC")],

@@ -43,6 +43,10 @@ import Testing
         (["APEX_MAX_UPLOAD_BYTES": "100MB"], "Invalid APEX_MAX_UPLOAD_BYTES value 100MB: expected a whole number of bytes from 1 to 1099511627776."),
         (["APEX_MAX_UPLOAD_BYTES": "0"], "Invalid APEX_MAX_UPLOAD_BYTES value 0: expected a whole number of bytes from 1 to 1099511627776."),
         (["APEX_MAX_UPLOAD_BYTES": "-5"], "Invalid APEX_MAX_UPLOAD_BYTES value -5: expected a whole number of bytes from 1 to 1099511627776."),
+        (["APEX_PUBLIC_ORIGIN": "apex.example.org"], "Invalid APEX_PUBLIC_ORIGIN value apex.example.org: expected an origin such as https://apex.example.org (scheme, host and optional port only)."),
+        (["APEX_PUBLIC_ORIGIN": "ftp://apex.example.org"], "Invalid APEX_PUBLIC_ORIGIN value ftp://apex.example.org: expected an origin such as https://apex.example.org (scheme, host and optional port only)."),
+        (["APEX_PUBLIC_ORIGIN": "https://apex.example.org/portal"], "Invalid APEX_PUBLIC_ORIGIN value https://apex.example.org/portal: expected an origin such as https://apex.example.org (scheme, host and optional port only)."),
+        (["APEX_PUBLIC_ORIGIN": "https://user@apex.example.org"], "Invalid APEX_PUBLIC_ORIGIN value https://user@apex.example.org: expected an origin such as https://apex.example.org (scheme, host and optional port only)."),
     ])
     func rejectsBadEnvironmentValues(environment: [String: String], message: String) {
         #expect {
@@ -60,6 +64,14 @@ import Testing
         flags.evidenceFolder = "/mnt/evidence"
         let configured = try ServeConfiguration.resolve(flags: flags, environment: ["APEX_MAX_UPLOAD_BYTES": "10"])
         #expect(configured.evidenceRoot == "/mnt/evidence" && configured.maxUploadBytes == 2 << 30)
+    }
+
+    @Test func publicOrigin() throws {
+        #expect(try ServeConfiguration.resolve(flags: .init(), environment: [:]).publicOrigin == nil)
+        var flags = ServeConfiguration.Flags()
+        flags.publicOrigin = "HTTPS://Apex.Example.org:8443/"
+        #expect(try ServeConfiguration.resolve(flags: flags, environment: ["APEX_PUBLIC_ORIGIN": "http://ignored"]).publicOrigin
+                == "https://apex.example.org:8443")
     }
 
     @Test func requestDeadlineAndShutdownGrace() throws {

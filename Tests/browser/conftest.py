@@ -204,8 +204,8 @@ import re  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import quote, urlencode, urlparse  # noqa: E402
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 RELEASE = "apex-rpt@2026.1"
@@ -227,11 +227,14 @@ def path_of(driver) -> str:
 
 
 def click_and_load(driver, element) -> None:
-    """Clicks something that loads a new page (a form's button, a link) and waits until it has."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    """Clicks something that loads a new page (a form's button, a link) and waits until it has: the
+    marker set on the old page is gone and the new one is complete. While the page changes, the driver
+    may answer errors about the old document; those only mean "not yet"."""
+    driver.execute_script("window.__apexOldPage = true")
     element.click()
-    wait(driver).until(EC.staleness_of(old))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, WAIT, poll_frequency=0.05, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return window.__apexOldPage !== true && document.readyState === 'complete'"),
+        message=f"no new page loaded after the click (still on {driver.current_url})")
 
 
 def button(driver, text: str, scope=None):

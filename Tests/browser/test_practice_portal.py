@@ -15,9 +15,9 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import (
     DEMO_PASSWORD,
@@ -69,8 +69,9 @@ const text = arguments[0];
     const area = form.querySelector('textarea[name=answer]');
     if (area.value.trim() !== '') { continue; }
     area.value = text + ' (' + area.id.replace(/^answer-/, '') + ')';
-    const response = await fetch(form.action, {method: 'POST', body: new URLSearchParams(new FormData(form))});
-    results.push({field: area.id, status: response.status, url: response.url});
+    // The answer is checked on the reloaded page, so the redirect back to the workspace is not followed.
+    const response = await fetch(form.action, {method: 'POST', body: new URLSearchParams(new FormData(form)), redirect: 'manual'});
+    results.push({field: area.id, saved: response.type === 'opaqueredirect', status: response.status});
   }
   return results;
 })().then(done, (error) => done(String(error)));
@@ -120,8 +121,8 @@ def text_content(driver, css: str = "main") -> str:
     return driver.execute_script("return document.querySelector(arguments[0]).textContent", css)
 
 
-def scroll_to(driver, element) -> None:
-    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", element)
+def scroll_to(driver, element, block: str = "start") -> None:
+    driver.execute_script("arguments[0].scrollIntoView({block: arguments[1]})", element, block)
 
 
 def assert_no_alert(driver) -> None:
@@ -239,7 +240,7 @@ def test_practice_admin_runs_their_side(browser, base_url, api, staff, screensho
     results = d.execute_async_script(ANSWER_ALL_JS, "Answered in the browser test")
     assert isinstance(results, list), results
     assert len(results) == applicable - 1
-    bad = [r for r in results if r["status"] != 200 or "done=answered" not in r["url"]]
+    bad = [r for r in results if not r["saved"]]
     assert not bad, f"saving answers failed: {bad[:5]}"
     d.get(workspace_url(base_url, application_id))
     listed = indicators(d)
@@ -282,24 +283,30 @@ def test_practice_admin_runs_their_side(browser, base_url, api, staff, screensho
         scroll_to(d, box)
         box.click()
     upload_button = button(d.find_element(By.ID, "upload-form"), "Upload")
-    scroll_to(d, upload_button)
+    scroll_to(d, upload_button, "center")
     d.execute_script(WATCH_PROGRESS_JS)
     # Slow the upload down (about two seconds) so that the bar is seen moving, as on a real connection.
     d.set_network_conditions(offline=False, latency=5, download_throughput=50 * 1024 * 1024, upload_throughput=100 * 1024)
+    d.execute_script("window.__apexOldPage = true")
     try:
         upload_button.click()
         bar = d.find_element(By.ID, "upload-progress")
         wait(d).until(lambda drv: bar.is_displayed() and float(bar.get_attribute("value") or 0) > 0)
         screenshot(d, "upload-progress")
         assert d.find_element(By.ID, "upload-percent").text.endswith("%")
-        message = d.find_element(By.ID, "upload-message")
-        wait(d, 60).until(lambda drv: "done=uploaded" in drv.current_url or message.is_displayed())
-        assert "done=uploaded" in d.current_url, f"the upload failed: {message.text}"
+        # Then either the page reloads (the upload went in) or the form shows why not.
+        outcome = WebDriverWait(d, 60, poll_frequency=0.05, ignored_exceptions=(WebDriverException,)).until(lambda drv: drv.execute_script("""
+            if (window.__apexOldPage !== true) { return document.readyState === 'complete' ? 'reloaded' : null; }
+            const message = document.getElementById('upload-message');
+            return message && !message.hidden ? 'refused: ' + message.textContent : null;"""))
+        assert outcome == "reloaded", f"the upload failed: {outcome}"
     finally:
         d.delete_network_conditions()
-    wait(d).until(lambda drv: drv.execute_script("return document.readyState") == "complete"
-                  and "Document uploaded." in notice_text(drv),
-                  message=f"no 'Document uploaded.' notice after the upload: {d.current_url}: {notice_text(d)}")
+    landed = urlparse(d.current_url)
+    assert landed.path == f"/applications/{application_id}" and "done=uploaded" in landed.query, (
+        f"after the upload the browser went to {landed.path}?{landed.query}, which shows "
+        f"'{d.find_element(By.TAG_NAME, 'h1').text}', instead of the workspace")
+    assert "Document uploaded." in notice_text(d), notice_text(d)
     seen = json.loads(d.execute_script("return sessionStorage.getItem('apex-test-progress')"))
     assert seen["visible"] and seen["max"] > 0, seen
     row = document_row(d, title)

@@ -1,4 +1,4 @@
--- wrk script shared by every scripts/bench-http run. It sends wrk's plain request (GET of the URL),
+-- wrk script shared by every scripts/bench-http and scripts/bench-pages run. It sends wrk's plain request (GET of the URL),
 -- adding `Authorization: Bearer $BENCH_AUTH` when that variable is set, and at the end prints one
 -- machine-readable line after wrk's own summary:
 --   RESULT requests=N duration_us=N rps=X p50_us=N p90_us=N p99_us=N max_us=N non2xx3xx=N
@@ -11,6 +11,12 @@ local threads = {}
 local auth = os.getenv("BENCH_AUTH")
 if auth and auth ~= "" then
    wrk.headers["Authorization"] = "Bearer " .. auth
+end
+-- A page of the portal: the session cookie instead of a bearer token (scripts/bench-pages).
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie and cookie ~= "" then
+   wrk.headers["Cookie"] = "apex_session=" .. cookie
+   wrk.headers["Accept"] = "text/html"
 end
 
 function setup(thread)

@@ -28,9 +28,11 @@ enum PageBuilder {
         let indicatorChoices = applicableCodes.map { WorkspacePage.Choice(value: $0.code, label: "\($0.code) \($0.title)", fieldID: "") }
         let actions = options.transitions.map { transition in
             WorkspacePage.ActionButton(
-                label: Labels.action(transition.action), path: WebRoute.fire(id, transition.action).path, version: options.version,
+                label: Labels.action(transition.action),
+                moreConcerns: transition.concerns.count > 12 ? "and \(transition.concerns.count - 12) more" : nil,
+                path: WebRoute.fire(id, transition.action).path, version: options.version,
                 blockedBecause: transition.blockedBecause.map(sentence),
-                concerns: transition.concerns.map { .init(code: $0, anchor: WebRoute.anchor($0)) }, hasConcerns: !transition.concerns.isEmpty,
+                concerns: transition.concerns.prefix(12).map { .init(code: $0, anchor: WebRoute.anchor($0)) }, hasConcerns: !transition.concerns.isEmpty,
                 needsText: Labels.text(for: transition.action) != nil, textLabel: Labels.text(for: transition.action) ?? "",
                 isWithdraw: transition.action == .withdraw)
         }
@@ -69,6 +71,9 @@ enum PageBuilder {
                     .init(value: $0.value, label: $0.label, fieldID: "link-\(WebRoute.id(document.id))-\($0.value)")
                 })
         }
+        let replaceable = detail.evidence.reversed().filter { $0.state != Workflows.EvidenceState.superseded.rawValue }.map {
+            WorkspacePage.Choice(value: WebRoute.id($0.id), label: "\($0.metadata.title) (\($0.metadata.fileName))", fieldID: "")
+        }
         let term = detail.application.summary.termStart.flatMap { start in
             detail.application.summary.termEnd.map { "\(start) to \($0)" }
         } ?? "\(detail.application.termYears)-year term, starts on accreditation"
@@ -84,41 +89,62 @@ enum PageBuilder {
             hasNotApplicable: !detail.notApplicable.isEmpty,
             documents: Array(documents), hasDocuments: !documents.isEmpty,
             canUpload: options.allows(.uploadEvidence),
-            upload: .init(path: WebRoute.uploadEvidence(id).path, maxBytes: maxUploadBytes, maxLabel: Labels.bytes(Int64(maxUploadBytes)),
+            upload: .init(path: WebRoute.uploadEvidence(id).path, formPath: WebRoute.uploadForm(id).path,
+                          replaceable: replaceable, canReplace: !replaceable.isEmpty, maxBytes: maxUploadBytes, maxLabel: Labels.bytes(Int64(maxUploadBytes)),
                           kinds: EvidenceKind.allCases.map { .init(value: $0.rawValue, label: Labels.evidenceKind($0), fieldID: "") },
                           indicators: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "upload-" + $0.value) },
                           today: CalendarDate(utcDayOf: Date()).description),
             rfis: detail.rfis.map { rfi in
                 let open = rfi.state == Workflows.RFIState.open.rawValue || rfi.state == Workflows.RFIState.overdue.rawValue
                 return WorkspacePage.RFI(
-                    question: rfi.question, indicator: rfi.indicator ?? "", stateLabel: Labels.state(rfi.state), due: Labels.date(rfi.dueAt),
-                    answer: rfi.answer ?? "", canAnswer: open && chrome.role.map { Workflows.rfi.roles(firing: .answer).contains($0) } == true,
+                    question: rfi.question, indicator: rfi.indicator, stateLabel: Labels.state(rfi.state), due: Labels.date(rfi.dueAt),
+                    answer: rfi.answer, canAnswer: open && chrome.role.map { Workflows.rfi.roles(firing: .answer).contains($0) } == true,
                     answerPath: WebRoute.answerRFI(id, rfi: rfi.id).path, version: rfi.version, fieldID: "rfi-" + WebRoute.id(rfi.id),
                     draft: "", error: nil)
             },
             hasRFIs: !detail.rfis.isEmpty,
-            correctiveActions: detail.correctiveActions.map {
-                .init(indicator: $0.indicator, description: $0.description, stateLabel: Labels.state($0.state), due: Labels.date($0.dueAt),
-                      response: $0.response ?? "")
+            correctiveActions: detail.correctiveActions.map { item in
+                let answerable = [Workflows.CorrectiveActionState.open.rawValue, Workflows.CorrectiveActionState.rejected.rawValue,
+                                  Workflows.CorrectiveActionState.overdue.rawValue].contains(item.state)
+                return WorkspacePage.CorrectiveAction(
+                    indicator: item.indicator, description: item.description, stateLabel: Labels.state(item.state), due: Labels.date(item.dueAt),
+                    response: item.response,
+                    canAnswer: answerable && chrome.role.map { Workflows.correctiveAction.roles(firing: .submit).contains($0) } == true,
+                    answerPath: WebRoute.answerCorrectiveAction(id, item: item.id).path, version: item.version,
+                    fieldID: "ca-" + WebRoute.id(item.id), draft: item.response ?? "", error: nil)
             },
             hasCorrectiveActions: !detail.correctiveActions.isEmpty,
             team: detail.team.map { .init(name: $0.surveyorName, discipline: Labels.discipline($0.discipline), stateLabel: Labels.state($0.state)) },
             hasTeam: !detail.team.isEmpty,
             history: detail.history.reversed().map(event),
-            verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
+            workspacePath: WebRoute.application(id).path, verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
     }
 
-    /// One history event as a line of the timeline.
+    /// One history event as a line of the timeline, in words: what happened, to which indicator or record.
     static func event(_ event: HistoryEvent) -> WorkspacePage.Event {
         let when = Date(timeIntervalSince1970: Double(event.occurredAtMicros) / 1_000_000)
         let who = event.actorRole == Role.system.rawValue ? "The system" : Labels.role(Role(rawValue: event.actorRole) ?? .system)
+        let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: Any] ?? [:]
+        let indicator = (payload["indicator"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         let what: String
-        if event.machine == "application" {
-            what = "\(Labels.state(event.action)): \(event.fromState.map(Labels.state) ?? "new") → \(Labels.state(event.toState))"
-        } else {
-            what = "\(Labels.state(event.machine)) \(Labels.state(event.action).lowercased()) → \(Labels.state(event.toState).lowercased())"
+        switch (event.machine, event.action) {
+        case ("application", let action):
+            let label = ApplicationAction(rawValue: action).map(Labels.action) ?? Labels.state(action)
+            what = event.fromState == nil ? "Started the application" : "\(label): now \(Labels.state(event.toState).lowercased())"
+        case ("response", _): what = "Answered \(indicator ?? "an indicator")"
+        case ("score", _): what = "Scored \(indicator ?? "an indicator") \(Labels.state(event.toState).lowercased())"
+        case ("evidence", "upload"), ("evidence", "add"): what = "Added an evidence document"
+        case ("evidence", "link"): what = "Linked a document to more indicators"
+        case ("evidence", let action): what = "Evidence: \(Labels.state(action).lowercased()), now \(Labels.state(event.toState).lowercased())"
+        case ("rfi", "open"): what = "Asked for information" + (indicator.map { " on \($0)" } ?? "")
+        case ("rfi", let action): what = "Request for information: \(Labels.state(action).lowercased())"
+        case ("assignment", let action): what = "Survey team: \(Labels.state(action).lowercased())"
+        case ("corrective-action", let action): what = "Corrective action: \(Labels.state(action).lowercased())"
+        default: what = "\(Labels.state(event.machine)): \(Labels.state(event.action).lowercased())"
         }
-        return .init(when: Labels.time(when), whenISO: Labels.iso(when), who: who, what: what, detail: event.reason)
+        // Free text typed with the action (a reason, a question); scores' rationales and RFI questions are shown elsewhere.
+        let detail = event.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        return .init(when: Labels.time(when), whenISO: Labels.iso(when), who: who, what: what, detail: detail.isEmpty || event.machine == "score" ? nil : detail)
     }
 
     /// A refusal as a sentence a person can act on.
@@ -143,6 +169,7 @@ enum PageBuilder {
         case "linked": Notice(text: "Document linked.", isError: false)
         case "uploaded": Notice(text: "Document uploaded.", isError: false)
         case "rfi-answered": Notice(text: "Your answer was sent.", isError: false)
+        case "corrective-action-answered": Notice(text: "Corrective action submitted.", isError: false)
         default: ApplicationAction(rawValue: done).map { Notice(text: "Done: \(Labels.action($0).lowercased()).", isError: false) }
         }
     }
@@ -161,6 +188,14 @@ extension WorkspacePage {
             }
         }
         notice = Notice(text: stale ?? error.map { "\(code): \($0)" } ?? "", isError: true)
+    }
+
+    mutating func keep(correctiveResponse: String, for item: UUID, error: String) {
+        for index in correctiveActions.indices where correctiveActions[index].fieldID == "ca-" + WebRoute.id(item) {
+            correctiveActions[index].draft = correctiveResponse
+            correctiveActions[index].error = error
+        }
+        notice = Notice(text: error, isError: true)
     }
 
     mutating func keep(rfiAnswer: String, for rfi: UUID, error: String) {

@@ -140,6 +140,8 @@ struct NewApplicationPage: Sendable, Equatable {
 struct WorkspacePage: Sendable, Equatable {
     struct ActionButton: Sendable, Equatable {
         var label: String
+        /// Some indicator codes concerned beyond those listed.
+        var moreConcerns: String?
         var path: String
         var version: Int
         var blockedBecause: String?
@@ -226,12 +228,13 @@ struct WorkspacePage: Sendable, Equatable {
         var reason: String
     }
 
+    // Optional strings: mustache treats "" as true, so an absent value must be nil.
     struct RFI: Sendable, Equatable {
         var question: String
-        var indicator: String
+        var indicator: String?
         var stateLabel: String
         var due: String
-        var answer: String
+        var answer: String?
         var canAnswer: Bool
         var answerPath: String
         var version: Int
@@ -245,12 +248,18 @@ struct WorkspacePage: Sendable, Equatable {
         var description: String
         var stateLabel: String
         var due: String
-        var response: String
+        var response: String?
+        var canAnswer: Bool
+        var answerPath: String
+        var version: Int
+        var fieldID: String
+        var draft: String
+        var error: String?
     }
 
     struct TeamMember: Sendable, Equatable {
         var name: String
-        var discipline: String
+        var discipline: String?
         var stateLabel: String
     }
 
@@ -259,11 +268,17 @@ struct WorkspacePage: Sendable, Equatable {
         var whenISO: String
         var who: String
         var what: String
-        var detail: String
+        var detail: String?
     }
 
     struct Upload: Sendable, Equatable {
+        /// The API route the script streams to.
         var path: String
+        /// The form route that works without the script.
+        var formPath: String
+        /// Documents a new upload may replace (a new version), newest first.
+        var replaceable: [Choice]
+        var canReplace: Bool
         var maxBytes: Int
         var maxLabel: String
         var kinds: [Choice]
@@ -300,6 +315,7 @@ struct WorkspacePage: Sendable, Equatable {
     var team: [TeamMember]
     var hasTeam: Bool
     var history: [Event]
+    var workspacePath: String
     var verifyPath: String
     var verification: String?
     var verificationOK: Bool
@@ -361,11 +377,11 @@ enum Labels {
         }
     }
 
-    static func discipline(_ raw: String?) -> String {
+    static func discipline(_ raw: String?) -> String? {
         switch raw.flatMap(Discipline.init(rawValue:)) {
         case .radiationOncologist: "Radiation oncologist"
         case .medicalPhysicist: "Medical physicist"
-        case nil: ""
+        case nil: nil
         }
     }
 
@@ -411,7 +427,7 @@ enum Labels {
 struct PracticePage: Sendable, Equatable {
     struct Facility: Sendable, Equatable {
         var name: String
-        var address: String
+        var address: String?
         var kind: String
     }
 
@@ -451,6 +467,9 @@ struct PracticePage: Sendable, Equatable {
     var jurisdictionError: String?
     var hasCriteria: Bool
     var releaseLabel: String
+    /// Indicators every practice answers, and those this scope adds (with the reason).
+    var always: [Criterion]
+    var alwaysCount: Int
     var applicable: [Criterion]
     var notApplicable: [Criterion]
     var applicableCount: Int

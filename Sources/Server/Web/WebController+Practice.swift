@@ -79,12 +79,13 @@ extension WebController {
         let criterion = { (decision: ApplicabilityDecision) in
             PracticePage.Criterion(code: decision.indicator.indicator.code, title: decision.indicator.indicator.title, reason: decision.reason)
         }
-        let applicable = decisions.filter(\.applies).map(criterion)
+        let always = decisions.filter { $0.applies && $0.indicator.indicator.applicability == nil }.map(criterion)
+        let applicable = decisions.filter { $0.applies && $0.indicator.indicator.applicability != nil }.map(criterion)
         let notApplicable = decisions.filter { !$0.applies }.map(criterion)
         return PracticePage(
             chrome: chrome, legalName: record.legalName, licenceNumber: record.licenceNumber, regulator: record.regulator,
             facilities: profile.practice.facilities.map {
-                .init(name: $0.record.name, address: $0.record.address,
+                .init(name: $0.record.name, address: $0.record.address.isEmpty ? nil : $0.record.address,
                       kind: $0.record.isMain ? "Main facility" : "Satellite, \(Int($0.record.distanceMiles.rounded())) miles away")
             },
             canEdit: profile.canEdit,
@@ -95,7 +96,8 @@ extension WebController {
             jurisdiction: form?.jurisdiction ?? scope.jurisdiction, error: nil,
             hasCriteria: profile.criteria != nil,
             releaseLabel: profile.criteria.map { "\($0.release.title) (\($0.release.version))" } ?? "",
-            applicable: applicable, notApplicable: notApplicable, applicableCount: applicable.count, notApplicableCount: notApplicable.count)
+            always: always, alwaysCount: always.count,
+            applicable: applicable, notApplicable: notApplicable, applicableCount: applicable.count + always.count, notApplicableCount: notApplicable.count)
     }
 
     func peoplePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -14,6 +14,7 @@ import UseCases
 struct WebController: Sendable {
     let workspace: Workspace
     let directory: PracticeDirectory
+    let uploads: EvidenceUploads
     let accounts: AccountStore
     let sessions: SessionCache
     let catalog: CatalogStore
@@ -42,6 +43,8 @@ struct WebController: Sendable {
         group.post("applications/:id/actions/:action") { request, context in try await fire(request, context) }
         group.post("applications/:id/evidence/:document/links") { request, context in try await link(request, context) }
         group.post("applications/:id/rfis/:rfi/answer") { request, context in try await answerRFI(request, context) }
+        group.post("applications/:id/evidence") { request, context in try await uploadForm(request, context) }
+        group.post("applications/:id/corrective-actions/:item/answer") { request, context in try await answerCorrectiveAction(request, context) }
         group.post("applications/:id/history/verify") { request, context in try await verify(request, context) }
         addPracticeRoutes(to: group)
     }
@@ -121,7 +124,7 @@ struct WebController: Sendable {
         return try renderer.page("change-password", page)
     }
 
-    /// Changing the password ends every session, this one included; the person signs in again.
+    /// Changing the password ends every other session of the person; this one stays.
     func changePassword(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         struct Form: Decodable { var current: String?; var new: String?; var confirmation: String? }
         let (identity, token) = try signedIn(context)
@@ -134,7 +137,7 @@ struct WebController: Sendable {
         do {
             try await accounts.changePassword(token: token, current: form.current ?? "", new: new, address: context.remoteAddress)
             sessions.forget(person: identity.personID)
-            return .redirect(to: WebRoute.home.path, type: .normal)
+            return .redirect(to: WebRoute.changePassword.path + "?changed=1", type: .normal)
         } catch let AccountError.invalidCredentials(failures) {
             try await Task.sleep(for: failureDelay * min(failures, 8))
             page.error = "The current password is not right."
@@ -214,6 +217,9 @@ struct WebController: Sendable {
         page.notice = notice
         if let verdict = request.uri.queryParameters["verified"] {
             page.verificationOK = verdict == "ok"
+            page.verification = verdict == "ok"
+                ? "The history is intact: every event's hash chains to the one before it, so nothing was changed or removed."
+                : "The history is broken: an event does not chain to the one before it. Tell ASTRO staff; they can see where with `apex audit verify`."
         }
         return try renderer.page("workspace", page)
     }
@@ -298,6 +304,25 @@ struct WebController: Sendable {
         } catch let error as WorkflowError {
             if case .notFound = error { throw error }
             return try await workspaceAgain(id, identity, token) { $0.keep(rfiAnswer: answer, for: rfi, error: PageBuilder.sentence(error)) }
+        }
+    }
+
+    func answerCorrectiveAction(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        struct Form: Decodable { var response: String?; var version: String? }
+        let (identity, token) = try signedIn(context)
+        let id = try Self.uuid(context.parameters.get("id"))
+        let item = try Self.uuid(context.parameters.get("item"))
+        let form = try await decode(Form.self, request, context, requireToken: true)
+        let text = form.response ?? ""
+        do {
+            try await workspace.answerCorrectiveAction(item, application: id, response: text, expectedVersion: form.version.flatMap { Int($0) } ?? 0,
+                                                       as: identity)
+            return .redirect(to: WebRoute.application(id).path + "?done=corrective-action-answered#corrective-actions", type: .normal)
+        } catch let error as FieldError {
+            return try await workspaceAgain(id, identity, token) { $0.keep(correctiveResponse: text, for: item, error: error.message) }
+        } catch let error as WorkflowError {
+            if case .notFound = error { throw error }
+            return try await workspaceAgain(id, identity, token) { $0.keep(correctiveResponse: text, for: item, error: PageBuilder.sentence(error)) }
         }
     }
 

@@ -19,9 +19,12 @@ enum WebRoute: Sendable, Equatable {
     case fire(UUID, ApplicationAction)
     case linkEvidence(UUID, document: UUID)
     case answerRFI(UUID, rfi: UUID)
+    case answerCorrectiveAction(UUID, item: UUID)
     case verifyHistory(UUID)
     /// The API's streaming upload route, which the progress-bar script posts the file to.
     case uploadEvidence(UUID)
+    /// The same upload as a form (`multipart/form-data`), without JavaScript.
+    case uploadForm(UUID)
     case downloadEvidence(UUID, document: UUID)
     case stylesheet
     case script
@@ -43,8 +46,10 @@ enum WebRoute: Sendable, Equatable {
         case let .fire(id, action): "/applications/\(Self.id(id))/actions/\(action.rawValue)"
         case let .linkEvidence(id, document): "/applications/\(Self.id(id))/evidence/\(Self.id(document))/links"
         case let .answerRFI(id, rfi): "/applications/\(Self.id(id))/rfis/\(Self.id(rfi))/answer"
+        case let .answerCorrectiveAction(id, item): "/applications/\(Self.id(id))/corrective-actions/\(Self.id(item))/answer"
         case let .verifyHistory(id): "/applications/\(Self.id(id))/history/verify"
         case let .uploadEvidence(id): "/api/v1/applications/\(Self.id(id))/evidence"
+        case let .uploadForm(id): "/applications/\(Self.id(id))/evidence"
         case let .downloadEvidence(id, document): "/api/v1/applications/\(Self.id(id))/evidence/\(Self.id(document))/content"
         case .stylesheet: "/assets/apex.css"
         case .script: "/assets/apex.js"

@@ -36,8 +36,9 @@
       indicators: indicators.join(","),
       file_name: file.name
     });
+    if (form.elements.supersedes && form.elements.supersedes.value) { query.set("supersedes", form.elements.supersedes.value); }
     var request = new XMLHttpRequest();
-    request.open("POST", form.getAttribute("action") + "?" + query.toString());
+    request.open("POST", form.getAttribute("data-api") + "?" + query.toString());
     request.setRequestHeader("Content-Type", "application/octet-stream");
     request.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
     request.setRequestHeader("Accept", "application/json, application/problem+json");
@@ -56,7 +57,8 @@
       if (request.status === 201) {
         bar.value = 100;
         percent.textContent = "100%";
-        window.location.assign(window.location.pathname + "?done=uploaded#documents");
+        // Back to the workspace (this page may be a refused form shown at its POST address).
+        window.location.assign(form.getAttribute("data-return") + "?done=uploaded#documents");
         return;
       }
       var detail = "The upload was refused (status " + request.status + ").";
