@@ -1,5 +1,5 @@
 public import AccreditationCore
-public import Foundation
+import Foundation
 public import Persistence
 
 /// A practice's own record as its people see it: facilities, the declared RPT scope, and what that

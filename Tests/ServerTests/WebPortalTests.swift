@@ -304,4 +304,55 @@ import Testing
             #expect(staffPage.contains("/actions/withdraw"))
         }
     }
+
+    static func multipart(_ fields: [(String, String)], file: (name: String, bytes: String)?, boundary: String = "apexBoundary7") -> String {
+        var body = ""
+        for (name, value) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        if let file {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: application/pdf\r\n\r\n\(file.bytes)\r\n"
+        }
+        return body + "--\(boundary)--\r\n"
+    }
+
+    @Test func theUploadFormWorksWithoutJavaScript() async throws {
+        try await Self.run { client, seeded in
+            try await Self.toSelfAssessment(client, seeded.id)
+            let cookie = try await Self.signIn(client, "admin@alpha.org")
+            let path = "/applications/\(seeded.id.uuidString.lowercased())/evidence"
+            let pdf = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+            func send(_ fields: [(String, String)], file: (name: String, bytes: String)?, origin: String = Self.origin) async throws -> TestResponse {
+                try await client.execute(uri: path, method: .post, headers: [
+                    .contentType: "multipart/form-data; boundary=apexBoundary7", .origin: origin, .cookie: "apex_session=\(cookie)"],
+                    body: ByteBuffer(string: Self.multipart(fields, file: file)))
+            }
+            let good: [(String, String)] = [("csrf", CSRFToken.of(session: cookie)), ("title", "RPT policy"), ("kind", "policy"),
+                                            ("as_of", "2026-10-01"), ("indicators", "GOV-01"), ("indicators", "GOV-02")]
+            let uploaded = try await send(good, file: ("policy.pdf", pdf))
+            #expect(uploaded.status == .seeOther, "\(String(buffer: uploaded.body).prefix(2000))")
+            let admin = try await ApplicationsAPITests.token(client, "admin@alpha.org")
+            let listed = try await ApplicationsAPITests.get(client, "/api/v1/applications/\(seeded.id)/evidence", as: admin)
+            let items = try #require(listed.json["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["indicators"] as? [String] == ["GOV-01", "GOV-02"])
+            #expect(items.first?["file_name"] as? String == "policy.pdf")
+
+            // Refusals keep the page, say why, and store nothing.
+            for (fields, file, message) in [
+                (good.filter { $0.0 != "title" }, ("p.pdf", pdf), "title must not be empty."),
+                (good.filter { $0.0 != "indicators" }, ("p.pdf", pdf), "Choose at least one indicator"),
+                (good, nil, "Choose a file to upload."),
+                (good, ("p.exe", "MZ\u{90}\u{0}binary"), "The document was not uploaded"),
+            ] as [([(String, String)], (name: String, bytes: String)?, String)] {
+                let response = try await send(fields, file: file)
+                #expect(response.status == .unprocessableContent, "\(message)")
+                #expect(String(buffer: response.body).contains(message), "\(message)")
+            }
+            #expect(try await send(good.filter { $0.0 != "csrf" }, file: ("p.pdf", pdf)).status == .forbidden)
+            #expect(try await send(good, file: ("p.pdf", pdf), origin: "http://evil.example").status == .forbidden)
+            let after = try await ApplicationsAPITests.get(client, "/api/v1/applications/\(seeded.id)/evidence", as: admin)
+            #expect((after.json["items"] as? [Any])?.count == 1, "nothing more was stored")
+        }
+    }
 }

@@ -135,13 +135,17 @@ def document_row(driver, title: str):
 
 
 def link_document(driver, title: str, codes: list[str]) -> None:
-    """Links the document to more indicators with the "Link to more indicators" form of its row."""
-    row = document_row(driver, title)
-    details = row.find_element(By.CSS_SELECTOR, "details.link-more")
+    """Links the document to more indicators with the "Link a document to more indicators" form."""
+    details = driver.find_element(By.ID, "link")
     scroll_to(driver, details)
-    details.find_element(By.TAG_NAME, "summary").click()
+    if details.get_attribute("open") is None:
+        details.find_element(By.TAG_NAME, "summary").click()
+    select = details.find_element(By.ID, "link-document")
+    options = [o for o in select.find_elements(By.TAG_NAME, "option") if o.text.startswith(title + " (")]
+    assert options, f"{title!r} is not offered for linking"
+    options[0].click()
     for code in codes:
-        box = details.find_element(By.CSS_SELECTOR, f"input[name='indicators[]'][value='{code}']")
+        box = details.find_element(By.ID, f"link-{code}")
         assert box.is_displayed() and not box.is_selected()
         box.click()
     click_and_load(driver, button(driver, "Link", details))
@@ -352,7 +356,7 @@ def test_practice_admin_runs_their_side(browser, base_url, api, staff, screensho
     events = d.find_elements(By.CSS_SELECTOR, "#history ol.timeline li")
     assert len(events) >= 5, [e.text for e in events]
     history = "\n".join(e.text for e in events)
-    for step in ("Submit", "Accept intake", "Submit self assessment"):
+    for step in ("Submit the application", "Accept intake", "Submit the self-assessment: now document review", "Answered GOV-01"):
         assert step in history, f"{step!r} is not in the history:\n{history}"
     click_and_load(d, button(d.find_element(By.ID, "history"), "Verify the history"))
     assert urlparse(d.current_url).path == f"/applications/{application_id}"

@@ -11,7 +11,6 @@ def test_browser_reaches_apex_and_api_signs_in(browser, base_url, api, screensho
 
     browser.get(base_url + "/health/live")
     assert '"status":"live"' in browser.page_source.replace(" ", "")
-    screenshot(browser, "smoke-health-live")
 
     token = api.login(STAFF)
     status, headers, page = api.call("GET", "/applications?limit=5", token=token)

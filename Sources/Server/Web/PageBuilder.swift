@@ -64,12 +64,7 @@ enum PageBuilder {
                 kindLabel: Labels.evidenceKind(document.metadata.kind), size: Labels.bytes(document.metadata.byteCount),
                 stateLabel: Labels.state(document.state), uploaded: Labels.time(document.uploadedAt),
                 indicators: document.indicators.joined(separator: ", "),
-                downloadPath: WebRoute.downloadEvidence(id, document: document.id).path,
-                linkPath: WebRoute.linkEvidence(id, document: document.id).path,
-                canLink: canLink && document.state != Workflows.EvidenceState.superseded.rawValue,
-                linkOptions: indicatorChoices.filter { !document.indicators.contains($0.value) }.map {
-                    .init(value: $0.value, label: $0.label, fieldID: "link-\(WebRoute.id(document.id))-\($0.value)")
-                })
+                downloadPath: WebRoute.downloadEvidence(id, document: document.id).path)
         }
         let replaceable = detail.evidence.reversed().filter { $0.state != Workflows.EvidenceState.superseded.rawValue }.map {
             WorkspacePage.Choice(value: WebRoute.id($0.id), label: "\($0.metadata.title) (\($0.metadata.fileName))", fieldID: "")
@@ -94,6 +89,8 @@ enum PageBuilder {
                           kinds: EvidenceKind.allCases.map { .init(value: $0.rawValue, label: Labels.evidenceKind($0), fieldID: "") },
                           indicators: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "upload-" + $0.value) },
                           today: CalendarDate(utcDayOf: Date()).description),
+            canLink: canLink && !replaceable.isEmpty, linkPath: WebRoute.link(id).path,
+            linkChoices: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "link-" + $0.value) },
             rfis: detail.rfis.map { rfi in
                 let open = rfi.state == Workflows.RFIState.open.rawValue || rfi.state == Workflows.RFIState.overdue.rawValue
                 return WorkspacePage.RFI(
@@ -137,6 +134,7 @@ enum PageBuilder {
         case ("evidence", "link"): what = "Linked a document to more indicators"
         case ("evidence", let action): what = "Evidence: \(Labels.state(action).lowercased()), now \(Labels.state(event.toState).lowercased())"
         case ("rfi", "open"): what = "Asked for information" + (indicator.map { " on \($0)" } ?? "")
+        case ("rfi", "answer"): what = "Answered a request for information"
         case ("rfi", let action): what = "Request for information: \(Labels.state(action).lowercased())"
         case ("assignment", let action): what = "Survey team: \(Labels.state(action).lowercased())"
         case ("corrective-action", let action): what = "Corrective action: \(Labels.state(action).lowercased())"

@@ -211,9 +211,6 @@ struct WorkspacePage: Sendable, Equatable {
         var uploaded: String
         var indicators: String
         var downloadPath: String
-        var linkPath: String
-        var canLink: Bool
-        var linkOptions: [Choice]
     }
 
     struct Choice: Sendable, Equatable {
@@ -308,6 +305,10 @@ struct WorkspacePage: Sendable, Equatable {
     var hasDocuments: Bool
     var canUpload: Bool
     var upload: Upload
+    /// One form links any live document to more indicators.
+    var canLink: Bool
+    var linkPath: String
+    var linkChoices: [Choice]
     var rfis: [RFI]
     var hasRFIs: Bool
     var correctiveActions: [CorrectiveAction]

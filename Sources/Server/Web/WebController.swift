@@ -41,7 +41,7 @@ struct WebController: Sendable {
         group.get("applications/:id") { request, context in try await workspacePage(request, context) }
         group.post("applications/:id/indicators/:code/response") { request, context in try await respond(request, context) }
         group.post("applications/:id/actions/:action") { request, context in try await fire(request, context) }
-        group.post("applications/:id/evidence/:document/links") { request, context in try await link(request, context) }
+        group.post("applications/:id/links") { request, context in try await link(request, context) }
         group.post("applications/:id/rfis/:rfi/answer") { request, context in try await answerRFI(request, context) }
         group.post("applications/:id/evidence") { request, context in try await uploadForm(request, context) }
         group.post("applications/:id/corrective-actions/:item/answer") { request, context in try await answerCorrectiveAction(request, context) }
@@ -272,12 +272,14 @@ struct WebController: Sendable {
     }
 
     func link(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        struct Form: Decodable { var indicators: [String]? }
+        struct Form: Decodable { var document: String?; var indicators: [String]? }
         let (identity, token) = try signedIn(context)
         let id = try Self.uuid(context.parameters.get("id"))
-        let document = try Self.uuid(context.parameters.get("document"))
         let form = try await decode(Form.self, request, context, requireToken: true)
         do {
+            guard let document = form.document.flatMap(UUID.init(uuidString:)) else {
+                throw FieldError(field: "document", message: "Choose the document to link.")
+            }
             let codes = try (form.indicators ?? []).map { try IndicatorCode($0, field: "indicators") }
             try await workspace.linkEvidence(document, application: id, indicators: codes, as: identity)
             return .redirect(to: WebRoute.application(id).path + "?done=linked#documents", type: .normal)

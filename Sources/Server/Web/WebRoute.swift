@@ -17,7 +17,8 @@ enum WebRoute: Sendable, Equatable {
     case application(UUID)
     case respond(UUID, IndicatorCode)
     case fire(UUID, ApplicationAction)
-    case linkEvidence(UUID, document: UUID)
+    /// Links the document named in the form to more indicators.
+    case link(UUID)
     case answerRFI(UUID, rfi: UUID)
     case answerCorrectiveAction(UUID, item: UUID)
     case verifyHistory(UUID)
@@ -44,7 +45,7 @@ enum WebRoute: Sendable, Equatable {
         case let .application(id): "/applications/\(Self.id(id))"
         case let .respond(id, code): "/applications/\(Self.id(id))/indicators/\(code.value)/response"
         case let .fire(id, action): "/applications/\(Self.id(id))/actions/\(action.rawValue)"
-        case let .linkEvidence(id, document): "/applications/\(Self.id(id))/evidence/\(Self.id(document))/links"
+        case let .link(id): "/applications/\(Self.id(id))/links"
         case let .answerRFI(id, rfi): "/applications/\(Self.id(id))/rfis/\(Self.id(rfi))/answer"
         case let .answerCorrectiveAction(id, item): "/applications/\(Self.id(id))/corrective-actions/\(Self.id(item))/answer"
         case let .verifyHistory(id): "/applications/\(Self.id(id))/history/verify"

@@ -2,7 +2,7 @@ import AccreditationCore
 import Crypto
 import Foundation
 import HTTPTypes
-public import Hummingbird
+import Hummingbird
 
 /// How the portal carries a session: the same opaque session token the API issues, in a cookie. Over
 /// HTTPS the cookie is `__Host-apex_session` (Secure, host-only, path /); over plain HTTP on a developer's
