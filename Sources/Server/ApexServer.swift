@@ -73,7 +73,7 @@ public enum ApexServer {
             .add(middleware: SameOriginMiddleware(settings: cookies))
         WebController(workspace: Workspace(workflow: workflow), directory: PracticeDirectory(workflow: workflow, accounts: accounts),
                       uploads: EvidenceUploads(workspace: Workspace(workflow: workflow), storage: storage, maxBytes: configuration.maxUploadBytes),
-                      accounts: accounts, sessions: sessions,
+                      cache: applicationCache, accounts: accounts, sessions: sessions,
                       catalog: CatalogStore(client: client, logger: logger), settings: cookies, renderer: renderer,
                       maxUploadBytes: Int(configuration.maxUploadBytes), failureDelay: configuration.loginFailureDelay, logger: logger)
             .addRoutes(to: pages)

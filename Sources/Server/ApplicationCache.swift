@@ -43,7 +43,21 @@ final class ApplicationCache: Sendable {
         var entry: Entry
         /// The answer's JSON, once encoded: a hit is then served without decoding or encoding anything.
         var body: ByteBuffer?
+        /// The portal's workspace page as rendered for a role, with placeholders for what is personal.
+        var pages: [String: Page] = [:]
     }
+
+    /// A rendered page and when it was made: pages also show what changes with time alone (whether an
+    /// appeal window is still open, today's date as a default), so they are kept at most `pageLifetime`.
+    struct Page: Sendable {
+        let html: String
+        let madeAt: ContinuousClock.Instant
+    }
+
+    /// How long a rendered page is reused, at most.
+    let pageLifetime: Duration = .seconds(30)
+    /// Applications whose pages are kept at most (a page is about 150 kB).
+    let pageCapacity = 256
 
     private struct State {
         var listening = false
@@ -55,6 +69,7 @@ final class ApplicationCache: Sendable {
         /// Counts every change heard; a read remembers the count it started at.
         var changes: UInt64 = 0
         var entries: [UUID: Stored] = [:]
+        var applicationsWithPages = 0
 
         /// Trusted now; when trust has just lapsed, forgets everything so nothing stale outlives it.
         mutating func trusted(now: ContinuousClock.Instant, staleAfter: Duration) -> Bool {
@@ -66,6 +81,7 @@ final class ApplicationCache: Sendable {
                 heardHeartbeatSentAt = nil
                 changes &+= 1
                 entries.removeAll()
+                applicationsWithPages = 0
             }
             return false
         }
@@ -127,7 +143,11 @@ final class ApplicationCache: Sendable {
         let now = ContinuousClock.now
         state.withLock { state in
             guard state.trusted(now: now, staleAfter: heartbeat.staleAfter), state.changes == ticket else { return }
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            if state.entries.count >= capacity {
+                state.entries.removeAll(keepingCapacity: true)
+                state.applicationsWithPages = 0
+            }
+            if state.entries[id]?.pages.isEmpty == false { state.applicationsWithPages -= 1 }
             state.entries[id] = Stored(entry: entry, body: nil)
         }
     }
@@ -150,11 +170,45 @@ final class ApplicationCache: Sendable {
         }
     }
 
+    /// The cached copy and the page rendered for `key`, when both are there and the page is fresh.
+    func page(_ id: UUID, key: String) -> (entry: Entry, html: String)? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard state.trusted(now: now, staleAfter: heartbeat.staleAfter), let stored = state.entries[id],
+                  let page = stored.pages[key], now - page.madeAt < pageLifetime else { return nil }
+            return (stored.entry, page.html)
+        }
+    }
+
+    /// Keeps a rendered page beside the cached copy it was made from (the same view, and no change heard
+    /// since `ticket`, the count the page's read began at).
+    func attach(page html: String, key: String, to id: UUID, view: ApplicationView, ticket: UInt64?) {
+        guard let ticket else { return }
+        let now = ContinuousClock.now
+        state.withLock { state in
+            guard state.changes == ticket, state.entries[id]?.entry.view == view else { return }
+            if state.entries[id]?.pages.isEmpty == true {
+                if state.applicationsWithPages >= pageCapacity {
+                    for key in state.entries.keys { state.entries[key]?.pages = [:] }
+                    state.applicationsWithPages = 0
+                }
+                state.applicationsWithPages += 1
+            }
+            state.entries[id]?.pages[key] = Page(html: html, madeAt: now)
+        }
+    }
+
     /// A change to one application (nil: to any).
     func changed(_ id: UUID?) {
         state.withLock { state in
             state.changes &+= 1
-            if let id { state.entries[id] = nil } else { state.entries.removeAll() }
+            if let id {
+                if state.entries[id]?.pages.isEmpty == false { state.applicationsWithPages -= 1 }
+                state.entries[id] = nil
+            } else {
+                state.entries.removeAll()
+                state.applicationsWithPages = 0
+            }
         }
     }
 
@@ -164,6 +218,7 @@ final class ApplicationCache: Sendable {
             state.heardHeartbeatSentAt = nil
             state.changes &+= 1
             state.entries.removeAll()
+            state.applicationsWithPages = 0
         }
     }
 }

@@ -7,6 +7,8 @@ public import Persistence
 /// the team, requests for information, corrective actions, the history, and what this person may do now.
 public struct ApplicationDetail: Sendable {
     public let application: ApplicationView
+    /// What the access policy asks about the application (its practice, its accepted surveyors).
+    public let access: AccessPolicy.ApplicationFacts
     public let state: ApplicationState
     public let pathway: Pathway
     public let release: CatalogRelease

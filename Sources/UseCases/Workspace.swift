@@ -45,7 +45,9 @@ public struct Workspace: Sendable {
 
     /// The whole application as `identity` sees it; `WorkflowError.notFound` when they may not see it.
     public func application(_ id: UUID, as identity: Identity) async throws -> ApplicationDetail {
-        let view = try await visibleApplication(id, as: identity)
+        guard let (view, facts) = try await workflow.applicationWithFacts(id), AccessPolicy.canView(facts, as: identity) else {
+            throw WorkflowError.notFound("Application \(id.uuidString.lowercased())")
+        }
         let state = try Self.state(view)
         let release = try await workflow.release(view.summary.releaseID)
         let decisions = try await workflow.applicableIndicatorsAndOthers(application: id)
@@ -68,7 +70,7 @@ public struct Workspace: Sendable {
         }
         let timers = try await workflow.pendingTimers(application: id)
         return ApplicationDetail(
-            application: view, state: state, pathway: try Self.pathway(view), release: release, domains: domains,
+            application: view, access: facts, state: state, pathway: try Self.pathway(view), release: release, domains: domains,
             notApplicable: decisions.filter { !$0.applies }, evidence: evidence,
             team: try await workflow.assignments(application: id), rfis: try await workflow.rfis(application: id),
             correctiveActions: try await workflow.correctiveActionViews(application: id), history: try await workflow.history(of: id),

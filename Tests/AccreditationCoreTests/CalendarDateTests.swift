@@ -86,3 +86,12 @@ import Testing
         #expect(CalendarDate(utcDayOf: Date(timeIntervalSince1970: .infinity)).description == "9999-12-31")
     }
 }
+
+@Test(arguments: ["GOV-01", "QM-09", "ABCD-123", "RPS-07"]) func indicatorCodesAccepted(_ raw: String) throws {
+    #expect(try IndicatorCode(raw).value == raw)
+}
+
+@Test(arguments: ["", "G-01", "GOVER-01", "GOV-1", "GOV-1234", "gov-01", "GOV01", "GOV--01", "GOV-0A", "GOV-01 ", "ГOV-01", "GOV-٠١", "-01", "GOV-"])
+func indicatorCodesRefused(_ raw: String) {
+    #expect(throws: FieldError.self) { try IndicatorCode(raw) }
+}

@@ -112,6 +112,36 @@ import Testing
         ]
     }
 
+    /// Every stored property of every page model is readable by the templates (Pages+Mustache.swift).
+    @Test func everyFieldOfEveryPageModelIsInItsTable() throws {
+        func check<Model: PageModel>(_ model: Model) {
+            let labels = Set(Mirror(reflecting: model).children.compactMap(\.label))
+            #expect(labels == Set(Model.mustacheFields.keys), "\(Model.self): \(labels.symmetricDifference(Model.mustacheFields.keys))")
+            for child in Mirror(reflecting: model).children {
+                guard let value = child.value as? any PageModel else { continue }
+                checkAny(value)
+            }
+        }
+        func checkAny(_ model: any PageModel) { check(model) }
+        for (_, _, model) in Self.pages { if let model = model as? any PageModel { checkAny(model) } }
+        let page = Self.workspace()
+        for value: any PageModel in [page.actions[0], page.actions[0].concerns[0], page.domains[0], page.domains[0].standards[0],
+                                     page.domains[0].standards[0].indicators[0], page.domains[0].standards[0].indicators[0].evidence[0],
+                                     page.documents[0], page.upload.kinds[0], page.notApplicable[0], page.rfis[0], page.correctiveActions[0],
+                                     page.history[0], page.upload, page.progress] { checkAny(value) }
+        checkAny(WorkspacePage.TeamMember(name: "n", discipline: nil, stateLabel: "s"))
+        checkAny(Notice(text: "t", isError: false))
+        checkAny(DeadlineLine(what: "w", due: "d", dueISO: "i"))
+        for (_, _, model) in Self.pages {
+            if let home = model as? HomePage, let line = home.applications.first { checkAny(line) }
+            if let new = model as? NewApplicationPage { checkAny(new.pathways[0]) }
+            if let practice = model as? PracticePage {
+                checkAny(practice.facilities[0]); checkAny(practice.agents[0]); checkAny(practice.always[0])
+            }
+            if let people = model as? PeoplePage { checkAny(people.people[0]); checkAny(people.pending[0]); checkAny(people.roles[0]) }
+        }
+    }
+
     @Test func pagesMatchTheirGoldenFiles() async throws {
         let renderer = try await PageRenderer.bundled()
         let update = ProcessInfo.processInfo.environment["APEX_UPDATE_GOLDEN"] == "1"

@@ -355,4 +355,51 @@ import Testing
             #expect((after.json["items"] as? [Any])?.count == 1, "nothing more was stored")
         }
     }
+
+    /// Waits until the change listener hears its own heartbeat, so the read cache (and the pages kept
+    /// beside it) is in use.
+    static func untilHearing(_ client: any TestClientProtocol) async throws {
+        for _ in 0..<100 {
+            let ready = try await client.execute(uri: "/health/ready", method: .get)
+            if String(buffer: ready.body).contains("hearing") { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the change listener never heard its heartbeat")
+    }
+
+    @Test func keptPagesAreFreshPersonalAndStillAskTheAccessPolicy() async throws {
+        try await Self.run { client, seeded in
+            try await Self.toSelfAssessment(client, seeded.id)
+            try await Self.untilHearing(client)
+            let id = seeded.id.uuidString.lowercased()
+            let admin = try await Self.signIn(client, "admin@alpha.org")
+            let first = String(buffer: try await Self.get(client, "/applications/\(id)", cookie: admin).body)
+            let second = String(buffer: try await Self.get(client, "/applications/\(id)", cookie: admin).body)
+            #expect(first == second)
+            #expect(second.contains(#"name="csrf" value="\#(CSRFToken.of(session: admin))""#))
+            #expect(!second.contains("apex-placeholder"))
+
+            // Another session of the same person gets its own form token.
+            let again = try await Self.signIn(client, "admin@alpha.org")
+            let third = String(buffer: try await Self.get(client, "/applications/\(id)", cookie: again).body)
+            #expect(third.contains(CSRFToken.of(session: again)) && !third.contains(CSRFToken.of(session: admin)))
+
+            // A change made through the page is seen at once.
+            let saved = try await Self.post(client, "/applications/\(id)/indicators/GOV-01/response", ["answer": "Kept pages are fresh.", "version": ""],
+                                            cookie: admin)
+            #expect(saved.status == .seeOther)
+            #expect(String(buffer: try await Self.get(client, "/applications/\(id)", cookie: admin).body).contains("Kept pages are fresh."))
+            // And one made through the API (another client, possibly another replica).
+            let token = try await ApplicationsAPITests.token(client, "admin@alpha.org")
+            let put = try await client.execute(uri: "/api/v1/applications/\(id)/responses/GOV-02", method: .put,
+                                               headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                               body: ByteBuffer(string: #"{"answer":"Changed through the API."}"#))
+            #expect(put.status == .ok)
+            #expect(String(buffer: try await Self.get(client, "/applications/\(id)", cookie: admin).body).contains("Changed through the API."))
+
+            // Another practice's admin (the same role) is still not found, with the page kept.
+            let other = try await Self.signIn(client, "admin@beta.org")
+            #expect(try await Self.get(client, "/applications/\(id)", cookie: other).status == .notFound)
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import AccreditationCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -27,6 +28,13 @@ struct PageRenderer: Sendable {
         return PageRenderer(library: library, assets: assets)
     }
 
+    /// `text` escaped exactly as the templates escape `{{value}}`.
+    func escaped(_ text: String) -> String {
+        Self.escaper.render(["value": text])
+    }
+
+    private static let escaper = try! MustacheTemplate(string: "{{value}}")
+
     /// The HTML of `template` for `model`. Throws when the template is unknown (a programming error).
     func html(_ template: String, _ model: some Sendable) throws -> String {
         guard let html = library.render(model, withTemplate: template) else { throw RendererError("No page template '\(template)'.") }
@@ -38,6 +46,11 @@ struct PageRenderer: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: try html(template, model))))
     }
 
+    /// An HTML answer of already rendered text.
+    func respond(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     /// `/assets/<name>`: cached for an hour (the names are not fingerprinted, so not longer).
     func asset(_ name: String) -> Response? {
         guard let asset = assets[name] else { return nil }
@@ -46,7 +59,56 @@ struct PageRenderer: Sendable {
     }
 }
 
+/// What is personal on a shared page: rendered as placeholders (plain ASCII that escaping leaves
+/// alone and no person can type into the page: the values they stand for are never shown to users as
+/// such), then filled per request with the person's name (escaped by the same template engine) and
+/// their session's form token (hex).
+enum PagePlaceholders {
+    static let csrf = "apex-placeholder-csrf-7c1e"
+    static let name = "apex-placeholder-name-7c1e"
+
+    static func chrome(_ identity: Identity) -> Chrome {
+        var chrome = Chrome(identity: identity, sessionToken: "")
+        chrome.csrf = csrf
+        chrome.personName = name
+        return chrome
+    }
+
+    static func fill(_ html: String, identity: Identity, sessionToken: String, renderer: PageRenderer) -> String {
+        html.replacingOccurrences(of: csrf, with: CSRFToken.of(session: sessionToken))
+            .replacingOccurrences(of: name, with: renderer.escaped(identity.displayName))
+    }
+}
+
 struct RendererError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A view model whose fields the templates read through a table of key paths instead of `Mirror`:
+/// swift-mustache reflects a value afresh for every `{{name}}` it looks up (and again for every level of
+/// the context stack it walks), which made the workspace page cost tens of milliseconds to render.
+protocol PageModel: MustacheParent {
+    static var mustacheFields: [String: PartialKeyPath<Self>] { get }
+}
+
+extension PageModel {
+    func child(named name: String) -> Any? {
+        guard let path = Self.mustacheFields[name] else { return nil }
+        let value = self[keyPath: path]
+        // Optionals are unwrapped, as the reflection path does: nil is "absent" to a section.
+        if let optional = value as? any OptionalValue { return optional.wrappedValue }
+        return value
+    }
+}
+
+protocol OptionalValue { var wrappedValue: Any? { get } }
+
+extension Optional: OptionalValue {
+    var wrappedValue: Any? {
+        switch self {
+        case let .some(value): value
+        case .none: nil
+        }
+    }
 }

@@ -55,6 +55,7 @@ extension WebController {
             parts.finish(error: nil)
             let file = try await storing.value
             _ = try await uploads.record(input, file: file, application: id, as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=uploaded#documents", type: .normal)
         } catch {
             parts.finish(error: error)

@@ -15,6 +15,8 @@ struct WebController: Sendable {
     let workspace: Workspace
     let directory: PracticeDirectory
     let uploads: EvidenceUploads
+    /// The application read cache (NOTIFY-invalidated); also keeps rendered workspace pages.
+    let cache: ApplicationCache
     let accounts: AccountStore
     let sessions: SessionCache
     let catalog: CatalogStore
@@ -210,18 +212,41 @@ struct WebController: Sendable {
     func workspacePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (identity, token) = try signedIn(context)
         let id = try Self.uuid(context.parameters.get("id"))
-        var notice: Notice?
-        if let done = request.uri.queryParameters["done"] { notice = PageBuilder.doneNotice(String(done)) }
-        let detail = try await workspace.application(id, as: identity)
-        var page = PageBuilder.workspace(detail, chrome: Chrome(identity: identity, sessionToken: token), maxUploadBytes: maxUploadBytes)
-        page.notice = notice
-        if let verdict = request.uri.queryParameters["verified"] {
-            page.verificationOK = verdict == "ok"
-            page.verification = verdict == "ok"
-                ? "The history is intact: every event's hash chains to the one before it, so nothing was changed or removed."
-                : "The history is broken: an event does not chain to the one before it. Tell ASTRO staff; they can see where with `apex audit verify`."
+        let query = request.uri.queryParameters
+        guard query["done"] == nil, query["verified"] == nil else {
+            var page = PageBuilder.workspace(try await workspace.application(id, as: identity), chrome: Chrome(identity: identity, sessionToken: token),
+                                             maxUploadBytes: maxUploadBytes)
+            if let done = query["done"] { page.notice = PageBuilder.doneNotice(String(done)) }
+            if let verdict = query["verified"] {
+                page.verificationOK = verdict == "ok"
+                page.verification = verdict == "ok"
+                    ? "The history is intact: every event's hash chains to the one before it, so nothing was changed or removed."
+                    : "The history is broken: an event does not chain to the one before it. Tell ASTRO staff; they can see where with `apex audit verify`."
+            }
+            return try renderer.page("workspace", page)
         }
-        return try renderer.page("workspace", page)
+        return try await cachedWorkspace(id, identity, token)
+    }
+
+    /// The plain workspace page. People of a practice see the same page as everyone else of their role
+    /// there, apart from their name and form token; that page is rendered once with placeholders and
+    /// kept beside the application's cached copy, forgotten on any change to the application (here at
+    /// once, on other replicas by NOTIFY) and after 30 s. Each request still asks the access policy.
+    func cachedWorkspace(_ id: UUID, _ identity: Identity, _ token: String) async throws -> Response {
+        let personal = identity.role.isPracticeRole
+        let key = identity.role.rawValue + "@" + CalendarDate(utcDayOf: Date()).description
+        if personal, let (entry, html) = cache.page(id, key: key), AccessPolicy.canView(entry.facts, as: identity) {
+            return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
+        }
+        let ticket = cache.lookup(id).ticket
+        let detail = try await workspace.application(id, as: identity)
+        guard personal else {
+            return try renderer.page("workspace", PageBuilder.workspace(detail, chrome: Chrome(identity: identity, sessionToken: token), maxUploadBytes: maxUploadBytes))
+        }
+        let html = try renderer.html("workspace", PageBuilder.workspace(detail, chrome: PagePlaceholders.chrome(identity), maxUploadBytes: maxUploadBytes))
+        cache.store((detail.application, detail.access), for: id, ticket: ticket)
+        cache.attach(page: html, key: key, to: id, view: detail.application, ticket: ticket)
+        return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
     }
 
     func respond(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -234,6 +259,7 @@ struct WebController: Sendable {
         let expected = form.version.flatMap { $0.isEmpty ? nil : Int($0) }
         do {
             try await workspace.respond(application: id, indicator: code, answer: answer, expectedVersion: expected, as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=answered#" + WebRoute.anchor(code.value), type: .normal)
         } catch let error as FieldError {
             return try await workspaceAgain(id, identity, token) { $0.keep(answer: answer, for: code.value, error: error.message) }
@@ -260,6 +286,7 @@ struct WebController: Sendable {
         do {
             try await workspace.fire(action, application: id, expectedVersion: version, text: Labels.text(for: action) == nil ? nil : (form.text ?? ""),
                                      as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=\(action.rawValue)", type: .normal)
         } catch let error as FieldError {
             return try await workspaceAgain(id, identity, token) { $0.notice = Notice(text: error.message, isError: true) }
@@ -282,6 +309,7 @@ struct WebController: Sendable {
             }
             let codes = try (form.indicators ?? []).map { try IndicatorCode($0, field: "indicators") }
             try await workspace.linkEvidence(document, application: id, indicators: codes, as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=linked#documents", type: .normal)
         } catch let error as FieldError {
             return try await workspaceAgain(id, identity, token) { $0.notice = Notice(text: error.message, isError: true) }
@@ -300,6 +328,7 @@ struct WebController: Sendable {
         let answer = form.answer ?? ""
         do {
             try await workspace.answerRFI(rfi, application: id, answer: answer, expectedVersion: form.version.flatMap { Int($0) } ?? 0, as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=rfi-answered#rfis", type: .normal)
         } catch let error as FieldError {
             return try await workspaceAgain(id, identity, token) { $0.keep(rfiAnswer: answer, for: rfi, error: error.message) }
@@ -319,6 +348,7 @@ struct WebController: Sendable {
         do {
             try await workspace.answerCorrectiveAction(item, application: id, response: text, expectedVersion: form.version.flatMap { Int($0) } ?? 0,
                                                        as: identity)
+            cache.changed(id)
             return .redirect(to: WebRoute.application(id).path + "?done=corrective-action-answered#corrective-actions", type: .normal)
         } catch let error as FieldError {
             return try await workspaceAgain(id, identity, token) { $0.keep(correctiveResponse: text, for: item, error: error.message) }
