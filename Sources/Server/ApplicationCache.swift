@@ -50,7 +50,7 @@ final class ApplicationCache: Sendable {
     /// A rendered page and when it was made: pages also show what changes with time alone (whether an
     /// appeal window is still open, today's date as a default), so they are kept at most `pageLifetime`.
     struct Page: Sendable {
-        let html: String
+        let html: PagePlaceholders.Split
         let madeAt: ContinuousClock.Instant
     }
 
@@ -171,7 +171,7 @@ final class ApplicationCache: Sendable {
     }
 
     /// The cached copy and the page rendered for `key`, when both are there and the page is fresh.
-    func page(_ id: UUID, key: String) -> (entry: Entry, html: String)? {
+    func page(_ id: UUID, key: String) -> (entry: Entry, html: PagePlaceholders.Split)? {
         let now = ContinuousClock.now
         return state.withLock { state in
             guard state.trusted(now: now, staleAfter: heartbeat.staleAfter), let stored = state.entries[id],
@@ -182,7 +182,7 @@ final class ApplicationCache: Sendable {
 
     /// Keeps a rendered page beside the cached copy it was made from (the same view, and no change heard
     /// since `ticket`, the count the page's read began at).
-    func attach(page html: String, key: String, to id: UUID, view: ApplicationView, ticket: UInt64?) {
+    func attach(page html: PagePlaceholders.Split, key: String, to id: UUID, view: ApplicationView, ticket: UInt64?) {
         guard let ticket else { return }
         let now = ContinuousClock.now
         state.withLock { state in

@@ -142,6 +142,20 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        "", "plain", PagePlaceholders.csrf, PagePlaceholders.name + PagePlaceholders.csrf,
+        "<a>\(PagePlaceholders.csrf)</a> \(PagePlaceholders.name) é \(PagePlaceholders.csrf)",
+        "apex-placeholder-cs " + "apex-placeholder-csrf-7c1" + "apex-placeholder-name-7c1e!",
+    ])
+    func placeholdersAreFilledLikeStringReplacement(_ html: String) async throws {
+        let renderer = try await PageRenderer.bundled()
+        let identity = Identity(personID: UUID(), role: .practiceAdmin, practiceID: UUID(), displayName: "Ann <& \"Bo\">", email: "a@b.c")
+        let filled = PagePlaceholders.fill(.init(html), identity: identity, sessionToken: "tok", renderer: renderer)
+        let expected = html.replacingOccurrences(of: PagePlaceholders.csrf, with: CSRFToken.of(session: "tok"))
+            .replacingOccurrences(of: PagePlaceholders.name, with: "Ann &lt;&amp; &quot;Bo&quot;&gt;")
+        #expect(String(buffer: filled) == expected)
+    }
+
     @Test func pagesMatchTheirGoldenFiles() async throws {
         let renderer = try await PageRenderer.bundled()
         let update = ProcessInfo.processInfo.environment["APEX_UPDATE_GOLDEN"] == "1"

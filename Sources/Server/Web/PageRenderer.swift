@@ -46,9 +46,9 @@ struct PageRenderer: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: try html(template, model))))
     }
 
-    /// An HTML answer of already rendered text.
-    func respond(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    /// An HTML answer of already rendered bytes.
+    func respond(_ html: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: html))
     }
 
     /// `/assets/<name>`: cached for an hour (the names are not fingerprinted, so not longer).
@@ -74,9 +74,52 @@ enum PagePlaceholders {
         return chrome
     }
 
-    static func fill(_ html: String, identity: Identity, sessionToken: String, renderer: PageRenderer) -> String {
-        html.replacingOccurrences(of: csrf, with: CSRFToken.of(session: sessionToken))
-            .replacingOccurrences(of: name, with: renderer.escaped(identity.displayName))
+    /// A rendered page cut at its placeholders once, so filling it is a copy of bytes (Foundation's
+    /// `replacingOccurrences` on Linux took 15 ms for a 150 kB page).
+    struct Split: Sendable {
+        enum Part: Sendable { case text(ByteBuffer), csrf, name }
+        let parts: [Part]
+        let byteCount: Int
+
+        init(_ html: String) {
+            let bytes = Array(html.utf8)
+            let markers: [(Part, [UInt8])] = [(.csrf, Array(PagePlaceholders.csrf.utf8)), (.name, Array(PagePlaceholders.name.utf8))]
+            var parts: [Part] = []
+            var start = 0, index = 0
+            // Both placeholders start with the same 18 bytes; compare only where that prefix begins.
+            let first = markers[0].1[0]
+            while index < bytes.count {
+                if bytes[index] == first,
+                   let (part, marker) = markers.first(where: { bytes.count - index >= $0.1.count && bytes[index..<(index + $0.1.count)].elementsEqual($0.1) }) {
+                    if start < index { parts.append(.text(ByteBuffer(bytes: bytes[start..<index]))) }
+                    parts.append(part)
+                    index += marker.count
+                    start = index
+                } else {
+                    index += 1
+                }
+            }
+            if start < bytes.count { parts.append(.text(ByteBuffer(bytes: bytes[start..<bytes.count]))) }
+            self.parts = parts
+            byteCount = bytes.count
+        }
+
+        func fill(csrf: String, name: String) -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(byteCount + 4096)
+            for part in parts {
+                switch part {
+                case var .text(text): buffer.writeBuffer(&text)
+                case .csrf: buffer.writeString(csrf)
+                case .name: buffer.writeString(name)
+                }
+            }
+            return buffer
+        }
+    }
+
+    static func fill(_ page: Split, identity: Identity, sessionToken: String, renderer: PageRenderer) -> ByteBuffer {
+        page.fill(csrf: CSRFToken.of(session: sessionToken), name: renderer.escaped(identity.displayName))
     }
 }
 

@@ -243,7 +243,8 @@ struct WebController: Sendable {
         guard personal else {
             return try renderer.page("workspace", PageBuilder.workspace(detail, chrome: Chrome(identity: identity, sessionToken: token), maxUploadBytes: maxUploadBytes))
         }
-        let html = try renderer.html("workspace", PageBuilder.workspace(detail, chrome: PagePlaceholders.chrome(identity), maxUploadBytes: maxUploadBytes))
+        let html = PagePlaceholders.Split(try renderer.html("workspace", PageBuilder.workspace(detail, chrome: PagePlaceholders.chrome(identity),
+                                                                                          maxUploadBytes: maxUploadBytes)))
         cache.store((detail.application, detail.access), for: id, ticket: ticket)
         cache.attach(page: html, key: key, to: id, view: detail.application, ticket: ticket)
         return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
