@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import Mustache
 import NIOCore
+import Synchronization
 
 /// The page templates (mustache, escaping every `{{value}}`), loaded once from the bundled
 /// `Web/Templates` folder, and the stylesheet and script served under `/assets`.
@@ -120,6 +121,33 @@ enum PagePlaceholders {
 
     static func fill(_ page: Split, identity: Identity, sessionToken: String, renderer: PageRenderer) -> ByteBuffer {
         page.fill(csrf: CSRFToken.of(session: sessionToken), name: renderer.escaped(identity.displayName))
+    }
+}
+
+/// Renderings in progress, by key and the cache's change count when they began.
+final class RenderFlights: Sendable {
+    typealias Flight = Task<PagePlaceholders.Split, any Error>
+    private let flights = Mutex<[String: (ticket: UInt64, task: Flight)]>([:])
+
+    /// The rendering for `key` begun at the same `ticket`, or a new one running `render`. Without a
+    /// ticket (the cache is not trusted) every request renders for itself.
+    func join(_ key: String, ticket: UInt64?, render: @escaping @Sendable () async throws -> PagePlaceholders.Split) -> Flight {
+        guard let ticket else { return Task { try await render() } }
+        return flights.withLock { flights in
+            if let flight = flights[key], flight.ticket == ticket { return flight.task }
+            let task = Task { [weak self] in
+                defer { self?.finished(key, ticket: ticket) }
+                return try await render()
+            }
+            flights[key] = (ticket, task)
+            return task
+        }
+    }
+
+    private func finished(_ key: String, ticket: UInt64) {
+        flights.withLock { flights in
+            if flights[key]?.ticket == ticket { flights[key] = nil }
+        }
     }
 }
 

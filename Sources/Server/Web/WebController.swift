@@ -17,6 +17,7 @@ struct WebController: Sendable {
     let uploads: EvidenceUploads
     /// The application read cache (NOTIFY-invalidated); also keeps rendered workspace pages.
     let cache: ApplicationCache
+    let flights = RenderFlights()
     let accounts: AccountStore
     let sessions: SessionCache
     let catalog: CatalogStore
@@ -233,21 +234,27 @@ struct WebController: Sendable {
     /// kept beside the application's cached copy, forgotten on any change to the application (here at
     /// once, on other replicas by NOTIFY) and after 30 s. Each request still asks the access policy.
     func cachedWorkspace(_ id: UUID, _ identity: Identity, _ token: String) async throws -> Response {
-        let personal = identity.role.isPracticeRole
-        let key = identity.role.rawValue + "@" + CalendarDate(utcDayOf: Date()).description
-        if personal, let (entry, html) = cache.page(id, key: key), AccessPolicy.canView(entry.facts, as: identity) {
-            return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
-        }
-        let ticket = cache.lookup(id).ticket
-        let detail = try await workspace.application(id, as: identity)
-        guard personal else {
+        guard identity.role.isPracticeRole, let practice = identity.practiceID else {
+            let detail = try await workspace.application(id, as: identity)
             return try renderer.page("workspace", PageBuilder.workspace(detail, chrome: Chrome(identity: identity, sessionToken: token), maxUploadBytes: maxUploadBytes))
         }
-        let html = PagePlaceholders.Split(try renderer.html("workspace", PageBuilder.workspace(detail, chrome: PagePlaceholders.chrome(identity),
-                                                                                          maxUploadBytes: maxUploadBytes)))
-        cache.store((detail.application, detail.access), for: id, ticket: ticket)
-        cache.attach(page: html, key: key, to: id, view: detail.application, ticket: ticket)
-        return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
+        let key = identity.role.rawValue + "@" + CalendarDate(utcDayOf: Date()).description
+        if let (entry, html) = cache.page(id, key: key), AccessPolicy.canView(entry.facts, as: identity) {
+            return renderer.respond(PagePlaceholders.fill(html, identity: identity, sessionToken: token, renderer: renderer))
+        }
+        // One rendering at a time per application, role and practice: requests that miss together wait
+        // for it instead of each rendering the same page (they see the same thing, so the access policy
+        // answers them alike); a request after a change never joins a rendering begun before it.
+        let ticket = cache.lookup(id).ticket
+        let flight = flights.join("\(id)|\(key)|\(practice)", ticket: ticket) {
+            let detail = try await workspace.application(id, as: identity)
+            let html = PagePlaceholders.Split(try renderer.html("workspace", PageBuilder.workspace(detail, chrome: PagePlaceholders.chrome(identity),
+                                                                                                  maxUploadBytes: maxUploadBytes)))
+            cache.store((detail.application, detail.access), for: id, ticket: ticket)
+            cache.attach(page: html, key: key, to: id, view: detail.application, ticket: ticket)
+            return html
+        }
+        return renderer.respond(PagePlaceholders.fill(try await flight.value, identity: identity, sessionToken: token, renderer: renderer))
     }
 
     func respond(_ request: Request, _ context: AppRequestContext) async throws -> Response {
