@@ -82,3 +82,16 @@ extension PracticeScope {
                              siteCount: siteCount, licensedUseTypes: licensedUseTypes, jurisdiction: jurisdiction)
     }
 }
+
+extension FacilityRecord {
+    /// A facility as typed: a name (1–300 code points), an address (at most 1000, may be empty), and
+    /// the distance from the main facility in miles (0–10000, a finite number). Throws `FieldError`.
+    public static func checked(name: String, address: String, isMain: Bool, distanceMiles: Double) throws(FieldError) -> FacilityRecord {
+        let name = try BoundedText(name, field: "name", max: 300)
+        let address = try BoundedText(address, field: "address", max: 1000, allowEmpty: true)
+        guard distanceMiles.isFinite, (0...10_000).contains(distanceMiles) else {
+            throw FieldError(field: "distance_miles", message: "distance_miles is 0 to 10000.")
+        }
+        return FacilityRecord(name: name.value, address: address.value, isMain: isMain, distanceMiles: distanceMiles)
+    }
+}

@@ -12,6 +12,9 @@ public struct AppRequestContext: RequestContext {
     public var identity: Identity?
     /// The session token of that cookie (for signing out and the forms' synchronizer token).
     public var sessionToken: String?
+    /// The request carried a session cookie that no longer names a live session (signed out elsewhere,
+    /// expired, password changed): the sign-in page says so.
+    public var sessionEnded = false
 
     public init(source: Source) {
         coreContext = .init(source: source)

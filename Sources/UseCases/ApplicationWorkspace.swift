@@ -77,6 +77,8 @@ public struct ApplicationSummaryLine: Sendable {
     public let pathway: Pathway
     public let nextStep: NextStep
     public let progress: Progress
+    /// The same counts per domain of the release, in catalog order (code, title, counts).
+    public let domains: [(code: String, title: String, progress: Progress)]
     /// Dates by which something is due: the self-assessment window, open RFIs and corrective actions.
     public let deadlines: [Deadline]
 }

@@ -61,6 +61,16 @@ public struct PracticeDirectory: Sendable {
         try await workflow.updateScope(practice: id, scope: scope)
     }
 
+    /// Adds a satellite facility to the caller's practice. Throws `WorkflowError.refused` when the
+    /// caller's role may not edit the practice.
+    public func addFacility(_ facility: FacilityRecord, as identity: Identity) async throws {
+        let id = try ownPractice(identity)
+        guard AccessPolicy.canEdit(practice: id, as: identity) else {
+            throw WorkflowError.refused(.roleNotAllowed(action: "edit-practice", role: identity.role))
+        }
+        _ = try await workflow.addFacility(practice: id, facility)
+    }
+
     /// The practice's people and pending invitations.
     public func people(as identity: Identity) async throws -> PracticePeople {
         let id = try ownPractice(identity)

@@ -34,11 +34,17 @@ public struct Workspace: Sendable {
         for view in views {
             let state = try Self.state(view)
             let progress = try await workflow.progress(application: view.summary.id)
-            let total = Progress(total: progress.count, answered: progress.filter(\.hasResponse).count,
-                                 withEvidence: progress.filter { $0.evidenceCount > 0 }.count)
+            let count = { (items: [GuardFacts.IndicatorProgress]) in
+                Progress(total: items.count, answered: items.filter(\.hasResponse).count, withEvidence: items.filter { $0.evidenceCount > 0 }.count)
+            }
+            let release = try await workflow.release(view.summary.releaseID)
+            let byDomain = Dictionary(grouping: progress) { release.indicator(code: $0.code)?.domain ?? "" }
+            let domains = release.domains.compactMap { domain in
+                byDomain[domain.code].map { (code: domain.code, title: domain.title, progress: count($0)) }
+            }
             lines.append(ApplicationSummaryLine(
-                application: view, state: state, pathway: try Self.pathway(view), nextStep: .after(state), progress: total,
-                deadlines: try await deadlines(view.summary.id)))
+                application: view, state: state, pathway: try Self.pathway(view), nextStep: .after(state), progress: count(progress),
+                domains: domains, deadlines: try await deadlines(view.summary.id)))
         }
         return lines
     }

@@ -89,11 +89,14 @@ import Testing
                 path: "/applications/a1", practiceName: "Lakeside & Co", started: "1 Nov 2026", pathwayLabel: "RPT stand-alone", stateLabel: "Self-assessment",
                 nextWho: "Your practice", nextWhat: "Answer every applicable indicator.",
                 deadlines: [.init(what: "Self-assessment window ends", due: "31 May 2027", dueISO: "2027-05-31T00:00:00Z")], hasDeadlines: true,
-                progress: ProgressLine(.init(total: 10, answered: 4, withEvidence: 2)), hasIndicators: true)], isEmpty: false, canStart: true)),
+                progress: ProgressLine(.init(total: 10, answered: 4, withEvidence: 2)), hasIndicators: true,
+                domains: [.init(code: "GOV", title: "Governance & licensing", progress: ProgressLine(.init(total: 3, answered: 2, withEvidence: 1)))])],
+                isEmpty: false, canStart: true)),
             ("home-empty", "home", HomePage(chrome: chrome, applications: [], isEmpty: true, canStart: true)),
             ("new-application", "new-application", NewApplicationPage(
                 chrome: chrome, pathways: [.init(value: "rpt-paired", label: "RPT paired with APEx", selected: true)],
-                releases: [.init(value: "apex-rpt@2026.1", label: "Criteria (2026.1)", selected: true)], hasReleases: true, error: nil)),
+                releases: [.init(value: "apex-rpt@2026.1", label: "Criteria (2026.1)", selected: true)], hasReleases: true,
+                terms: [.init(value: "4", label: "4 years", selected: true), .init(value: "3", label: "3 years", selected: false)], error: nil)),
             ("workspace", "workspace", workspace()),
             ("practice", "practice", PracticePage(
                 chrome: chrome, legalName: "Lakeside", licenceNumber: "L-1", regulator: "US-NRC",
@@ -133,7 +136,7 @@ import Testing
         checkAny(Notice(text: "t", isError: false))
         checkAny(DeadlineLine(what: "w", due: "d", dueISO: "i"))
         for (_, _, model) in Self.pages {
-            if let home = model as? HomePage, let line = home.applications.first { checkAny(line) }
+            if let home = model as? HomePage, let line = home.applications.first { checkAny(line); checkAny(line.domains[0]) }
             if let new = model as? NewApplicationPage { checkAny(new.pathways[0]) }
             if let practice = model as? PracticePage {
                 checkAny(practice.facilities[0]); checkAny(practice.agents[0]); checkAny(practice.always[0])

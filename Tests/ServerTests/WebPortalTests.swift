@@ -142,7 +142,9 @@ import Testing
             #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
             let home = try await Self.get(client, "/", cookie: cookie)
             #expect(home.status == .seeOther)
-            #expect(home.headers[.location] == "/sign-in")
+            #expect(home.headers[.location] == "/sign-in?expired=1")
+            #expect(home.headers[.setCookie]?.contains("Max-Age=0") == true, "the dead cookie is cleared")
+            #expect(String(buffer: try await Self.get(client, "/sign-in?expired=1", cookie: nil).body).contains("Your session has ended"))
             let me = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: "apex_session=\(cookie)"])
             #expect(me.status == .unauthorized)
         }
@@ -400,6 +402,43 @@ import Testing
             // Another practice's admin (the same role) is still not found, with the page kept.
             let other = try await Self.signIn(client, "admin@beta.org")
             #expect(try await Self.get(client, "/applications/\(id)", cookie: other).status == .notFound)
+        }
+    }
+
+    @Test func facilitiesAndANewApplicationWithItsTerm() async throws {
+        try await Self.run { client, _ in
+            let admin = try await Self.signIn(client, "admin@alpha.org")
+            for (fields, message) in [
+                (["name": "", "address": "", "distance_miles": "3"], "name must not be empty."),
+                (["name": "North", "address": "", "distance_miles": "far"], "distance_miles is a number of miles"),
+                (["name": "North", "address": "", "distance_miles": "1e9"], "distance_miles is a number of miles"),
+                (["name": "North", "address": "", "distance_miles": "10001"], "distance_miles is 0 to 10000."),
+            ] {
+                let refused = try await Self.post(client, "/practice/facilities", fields, cookie: admin)
+                #expect(refused.status == .unprocessableContent, "\(fields)")
+                let html = String(buffer: refused.body)
+                #expect(html.contains(message), "\(fields)")
+                #expect(html.contains(#"value="\#(fields["distance_miles"]!)""#), "what was typed is kept")
+            }
+            let added = try await Self.post(client, "/practice/facilities", ["name": "North Clinic", "address": "2 Hill Rd", "distance_miles": "12.5"],
+                                            cookie: admin)
+            #expect(added.status == .seeOther)
+            #expect(String(buffer: try await Self.get(client, "/practice", cookie: admin).body).contains("Satellite, 13 miles away"))
+            // A new application with the term chosen; a missing term is asked for.
+            let form = String(buffer: try await Self.get(client, "/applications/new", cookie: admin).body)
+            #expect(form.contains(#"name="term_years" value="4" checked"#))
+            let noTerm = try await Self.post(client, "/applications/new", ["pathway": "rpt-standalone", "release": TestApp.rptRelease.releaseID], cookie: admin)
+            #expect(noTerm.status == .unprocessableContent)
+            #expect(String(buffer: noTerm.body).contains("Choose the term: 3 or 4 years."))
+            let badTerm = try await Self.post(client, "/applications/new", ["pathway": "rpt-standalone", "release": TestApp.rptRelease.releaseID,
+                                                                            "term_years": "5"], cookie: admin)
+            #expect(String(buffer: badTerm.body).contains("The accreditation term is 3 or 4 years."))
+            let started = try await Self.post(client, "/applications/new", ["pathway": "rpt-standalone", "release": TestApp.rptRelease.releaseID,
+                                                                            "term_years": "3"], cookie: admin)
+            #expect(started.status == .seeOther)
+            let token = try await ApplicationsAPITests.token(client, "admin@alpha.org")
+            let listed = try await ApplicationsAPITests.get(client, "/api/v1/applications?pathway=rpt-standalone", as: token)
+            #expect((listed.json["items"] as? [[String: Any]])?.first?["term_years"] as? Int == 3)
         }
     }
 }

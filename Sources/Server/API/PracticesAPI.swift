@@ -87,9 +87,11 @@ extension APIHandler {
     }
 
     static func facility(_ body: Components.Schemas.FacilityCreate, isMain: Bool) throws -> FacilityRecord {
-        guard body.distanceMiles.isFinite, (0...10_000).contains(body.distanceMiles) else { throw Problem.badRequest("distance_miles is 0 to 10000.", field: "distance_miles") }
-        return FacilityRecord(name: try require(body.name, "name", max: 300), address: try require(body.address, "address", max: 1000, allowEmpty: true),
-                              isMain: isMain, distanceMiles: body.distanceMiles)
+        do {
+            return try FacilityRecord.checked(name: body.name, address: body.address, isMain: isMain, distanceMiles: body.distanceMiles)
+        } catch {
+            throw Problem.badRequest(error.message, field: error.field)
+        }
     }
 }
 

@@ -16,7 +16,8 @@ enum PageBuilder {
             nextWho: line.nextStep.who.rawValue, nextWhat: line.nextStep.what,
             deadlines: line.deadlines.map { DeadlineLine(what: $0.what, due: Labels.date($0.due), dueISO: Labels.iso($0.due)) },
             hasDeadlines: !line.deadlines.isEmpty,
-            progress: ProgressLine(line.progress), hasIndicators: line.progress.total > 0)
+            progress: ProgressLine(line.progress), hasIndicators: line.progress.total > 0,
+            domains: line.domains.map { .init(code: $0.code, title: $0.title, progress: ProgressLine($0.progress)) })
     }
 
     static func workspace(_ detail: ApplicationDetail, chrome: Chrome, maxUploadBytes: Int) -> WorkspacePage {

@@ -1,6 +1,6 @@
-// Generated from Pages.swift (the stored properties of each view model); PageTemplateTests checks it
-// against the models, so a property added there without a line here fails a test. Key paths are
-// immutable, hence nonisolated(unsafe).
+// Generated from Pages.swift by scripts/gen-page-fields.py (the stored properties of each view model);
+// PageTemplateTests checks it against the models, so a property added there without a line here fails a
+// test. Key paths are immutable, hence nonisolated(unsafe).
 
 import Mustache
 
@@ -96,6 +96,15 @@ extension HomePage.Line: PageModel {
         "hasDeadlines": \HomePage.Line.hasDeadlines,
         "progress": \HomePage.Line.progress,
         "hasIndicators": \HomePage.Line.hasIndicators,
+        "domains": \HomePage.Line.domains,
+    ]
+}
+
+extension HomePage.DomainProgress: PageModel {
+    nonisolated(unsafe) static let mustacheFields: [String: PartialKeyPath<HomePage.DomainProgress>] = [
+        "code": \HomePage.DomainProgress.code,
+        "title": \HomePage.DomainProgress.title,
+        "progress": \HomePage.DomainProgress.progress,
     ]
 }
 
@@ -123,6 +132,7 @@ extension NewApplicationPage: PageModel {
         "pathways": \NewApplicationPage.pathways,
         "releases": \NewApplicationPage.releases,
         "hasReleases": \NewApplicationPage.hasReleases,
+        "terms": \NewApplicationPage.terms,
         "error": \NewApplicationPage.error,
     ]
 }
@@ -352,6 +362,11 @@ extension PracticePage: PageModel {
         "regulator": \PracticePage.regulator,
         "facilities": \PracticePage.facilities,
         "canEdit": \PracticePage.canEdit,
+        "facilityAction": \PracticePage.facilityAction,
+        "facilityName": \PracticePage.facilityName,
+        "facilityAddress": \PracticePage.facilityAddress,
+        "facilityDistance": \PracticePage.facilityDistance,
+        "facilityError": \PracticePage.facilityError,
         "action": \PracticePage.action,
         "agents": \PracticePage.agents,
         "inpatientTherapy": \PracticePage.inpatientTherapy,

@@ -90,6 +90,13 @@ struct HomePage: Sendable, Equatable {
         var hasDeadlines: Bool
         var progress: ProgressLine
         var hasIndicators: Bool
+        var domains: [DomainProgress]
+    }
+
+    struct DomainProgress: Sendable, Equatable {
+        var code: String
+        var title: String
+        var progress: ProgressLine
     }
 
     var chrome: Chrome
@@ -134,6 +141,8 @@ struct NewApplicationPage: Sendable, Equatable {
     var pathways: [Option]
     var releases: [Option]
     var hasReleases: Bool
+    /// The accreditation term, chosen at application: 3 or 4 years (`[F]` brief A.3, S2).
+    var terms: [Option]
     var error: String?
 }
 
@@ -453,6 +462,11 @@ struct PracticePage: Sendable, Equatable {
     var regulator: String
     var facilities: [Facility]
     var canEdit: Bool
+    var facilityAction = WebRoute.addFacility.path
+    var facilityName = ""
+    var facilityAddress = ""
+    var facilityDistance = ""
+    var facilityError: String?
     var action = WebRoute.practiceScope.path
     var agents: [Check]
     var inpatientTherapy: Bool

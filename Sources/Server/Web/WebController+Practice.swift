@@ -9,6 +9,7 @@ extension WebController {
     func addPracticeRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("practice") { request, context in try await practicePage(request, context) }
         group.post("practice/scope") { request, context in try await updateScope(request, context) }
+        group.post("practice/facilities") { request, context in try await addFacility(request, context) }
         group.get("practice/people") { request, context in try await peoplePage(request, context) }
         group.post("practice/invitations") { request, context in try await invite(request, context) }
     }
@@ -26,6 +27,7 @@ extension WebController {
         let (identity, token) = try signedIn(context)
         let profile = try await directory.profile(as: identity)
         var page = Self.practiceModel(profile, chrome: Chrome(identity: identity, sessionToken: token), form: nil)
+        if request.uri.queryParameters["facility"] != nil { page.notice = Notice(text: "Facility added.", isError: false) }
         if request.uri.queryParameters["saved"] != nil {
             page.notice = Notice(text: "Scope saved. The criteria below follow it; applications already started keep the scope they began with.", isError: false)
         }
@@ -60,6 +62,29 @@ extension WebController {
             return .redirect(to: WebRoute.practice.path + "?saved=1", type: .normal)
         } catch let error as FieldError {
             return try await again(error)
+        }
+    }
+
+    func addFacility(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        struct Form: Decodable { var name: String?; var address: String?; var distance_miles: String? }
+        let (identity, token) = try signedIn(context)
+        let form = try await decode(Form.self, request, context, requireToken: true)
+        do {
+            let distance = (form.distance_miles ?? "").trimmingCharacters(in: .whitespaces)
+            guard let miles = Double(distance), distance.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) else {
+                throw FieldError(field: "distance_miles", message: "distance_miles is a number of miles, such as 12.5.")
+            }
+            try await directory.addFacility(try FacilityRecord.checked(name: form.name ?? "", address: form.address ?? "", isMain: false,
+                                                                       distanceMiles: miles), as: identity)
+            return .redirect(to: WebRoute.practice.path + "?facility=1#facilities-heading", type: .normal)
+        } catch let error as FieldError {
+            var page = Self.practiceModel(try await directory.profile(as: identity), chrome: Chrome(identity: identity, sessionToken: token), form: nil)
+            page.facilityError = error.message
+            page.facilityName = form.name ?? ""
+            page.facilityAddress = form.address ?? ""
+            page.facilityDistance = form.distance_miles ?? ""
+            page.notice = Notice(text: "The facility was not added: \(error.message)", isError: true)
+            return try renderer.page("practice", page, status: .unprocessableContent)
         }
     }
 

@@ -58,7 +58,9 @@ struct WebController: Sendable {
         if context.identity != nil { return .redirect(to: WebRoute.home.path, type: .normal) }
         var page = SignInPage()
         if request.uri.queryParameters["signed-out"] != nil { page.notice = "You are signed out." }
-        if request.uri.queryParameters["expired"] != nil { page.notice = "Your session has ended. Sign in again." }
+        if request.uri.queryParameters["expired"] != nil {
+            page.notice = "Your session has ended: you signed out, changed your password elsewhere, or it expired. Sign in again to go on."
+        }
         return try renderer.page("sign-in", page)
     }
 
@@ -158,7 +160,7 @@ struct WebController: Sendable {
 
     func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity, let token = context.sessionToken else {
-            return .redirect(to: WebRoute.signIn.path, type: .normal)
+            return .redirect(to: WebRoute.signIn.path + (context.sessionEnded ? "?expired=1" : ""), type: .normal)
         }
         let lines = try await workspace.home(for: identity)
         let page = HomePage(
@@ -171,15 +173,16 @@ struct WebController: Sendable {
 
     func newApplicationPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (identity, token) = try signedIn(context)
-        return try renderer.page("new-application", try await newApplicationModel(identity, token, pathway: nil, release: nil, error: nil))
+        return try renderer.page("new-application", try await newApplicationModel(identity, token, pathway: nil, release: nil, termYears: nil, error: nil))
     }
 
     func startApplication(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        struct Form: Decodable { var pathway: String?; var release: String? }
+        struct Form: Decodable { var pathway: String?; var release: String?; var term_years: String? }
         let (identity, token) = try signedIn(context)
         let form = try await decode(Form.self, request, context, requireToken: true)
         func again(_ message: String) async throws -> Response {
-            try renderer.page("new-application", try await newApplicationModel(identity, token, pathway: form.pathway, release: form.release, error: message),
+            try renderer.page("new-application", try await newApplicationModel(identity, token, pathway: form.pathway, release: form.release,
+                                                                               termYears: form.term_years, error: message),
                               status: .unprocessableContent)
         }
         guard let practice = identity.practiceID else {
@@ -187,8 +190,9 @@ struct WebController: Sendable {
         }
         guard let pathway = form.pathway.flatMap(Pathway.init(rawValue:)) else { return try await again("Choose a pathway.") }
         guard let release = form.release, !release.isEmpty else { return try await again("Choose a criteria release.") }
+        guard let term = form.term_years.flatMap({ Int($0) }) else { return try await again("Choose the term: 3 or 4 years.") }
         do {
-            let id = try await workspace.startApplication(practice: practice, releaseID: release, pathway: pathway, termYears: 3, as: identity)
+            let id = try await workspace.startApplication(practice: practice, releaseID: release, pathway: pathway, termYears: term, as: identity)
             return .redirect(to: WebRoute.application(id).path, type: .normal)
         } catch let error as WorkflowError {
             if case .notFound = error { return try await again("That criteria release is not published.") }
@@ -198,14 +202,16 @@ struct WebController: Sendable {
         }
     }
 
-    func newApplicationModel(_ identity: Identity, _ token: String, pathway: String?, release: String?, error: String?) async throws -> NewApplicationPage {
+    func newApplicationModel(_ identity: Identity, _ token: String, pathway: String?, release: String?, termYears: String?,
+                             error: String?) async throws -> NewApplicationPage {
         let releases = try await catalog.list().filter { $0.status == .published }
         let chosenRelease = release ?? releases.last?.releaseID
         return NewApplicationPage(
             chrome: Chrome(identity: identity, sessionToken: token),
             pathways: Pathway.allCases.map { .init(value: $0.rawValue, label: Labels.pathway($0), selected: $0.rawValue == (pathway ?? Pathway.rptPaired.rawValue)) },
             releases: releases.map { .init(value: $0.releaseID, label: "\($0.title) (\($0.version), effective \($0.effective))", selected: $0.releaseID == chosenRelease) },
-            hasReleases: !releases.isEmpty, error: error)
+            hasReleases: !releases.isEmpty,
+            terms: ["4", "3"].map { .init(value: $0, label: "\($0) years", selected: $0 == (termYears ?? "4")) }, error: error)
     }
 
     // MARK: - The application workspace

@@ -22,7 +22,13 @@ struct WebIdentityMiddleware: RouterMiddleware {
             context.logger[metadataKey: "person"] = .string(identity.personID.uuidString.lowercased())
         } catch AccountError.unauthenticated {
             // Forget the dead cookie so the browser stops sending it.
-            var response = try await next(request, context)
+            context.sessionEnded = true
+            var response: Response
+            do {
+                response = try await next(request, context)
+            } catch WebRedirect.signIn {
+                response = .redirect(to: WebRoute.signIn.path + "?expired=1", type: .normal)
+            }
             if response.headers[.setCookie] == nil { response.headers[.setCookie] = settings.clearingCookie }
             return response
         }

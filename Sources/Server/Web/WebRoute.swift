@@ -12,6 +12,7 @@ enum WebRoute: Sendable, Equatable {
     case newApplication
     case practice
     case practiceScope
+    case addFacility
     case people
     case invite
     case application(UUID)
@@ -40,6 +41,7 @@ enum WebRoute: Sendable, Equatable {
         case .newApplication: "/applications/new"
         case .practice: "/practice"
         case .practiceScope: "/practice/scope"
+        case .addFacility: "/practice/facilities"
         case .people: "/practice/people"
         case .invite: "/practice/invitations"
         case let .application(id): "/applications/\(Self.id(id))"
