@@ -20,6 +20,8 @@ public struct ApplicationDetail: Sendable {
     public let team: [AssignmentView]
     public let rfis: [RFIView]
     public let correctiveActions: [CorrectiveActionView]
+    /// Determinations, appeals and change notices, oldest first.
+    public let records: [FiledRecord]
     /// The history, oldest first.
     public let history: [HistoryEvent]
     public let options: ActionOptions

@@ -79,7 +79,8 @@ public struct Workspace: Sendable {
             application: view, access: facts, state: state, pathway: try Self.pathway(view), release: release, domains: domains,
             notApplicable: decisions.filter { !$0.applies }, evidence: evidence,
             team: try await workflow.assignments(application: id), rfis: try await workflow.rfis(application: id),
-            correctiveActions: try await workflow.correctiveActionViews(application: id), history: try await workflow.history(of: id),
+            correctiveActions: try await workflow.correctiveActionViews(application: id),
+            records: try await workflow.filedRecords(application: id), history: try await workflow.history(of: id),
             options: try await workflow.actionOptions(application: id, actor: identity.actor), nextStep: .after(state),
             selfAssessmentEnds: timers.first { $0.action == ApplicationAction.lapseSelfAssessment.rawValue }?.dueAt)
     }

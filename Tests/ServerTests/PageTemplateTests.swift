@@ -74,7 +74,8 @@ import Testing
             correctiveActions: [.init(indicator: "GOV-02", description: "Appoint an RSO in writing", stateLabel: "Open", due: "1 Feb 2027", response: "",
                                       canAnswer: true, answerPath: "/applications/x/corrective-actions/c/answer", version: 1, fieldID: "ca-c",
                                       draft: "We did <this>", error: "response must not be empty.")],
-            hasCorrectiveActions: true, team: [], hasTeam: false,
+            hasCorrectiveActions: true,
+            records: [.init(kind: "Determination", outcome: "Provisional", text: "Two level-2 gaps <noted>.", when: "1 Feb 2027")], hasRecords: true, team: [], hasTeam: false,
             history: [.init(when: "1 Nov 2026 10:00 UTC", whenISO: "2026-11-01T10:00:00Z", who: "ASTRO staff", what: "Accept intake: now self-assessment", detail: nil)],
             workspacePath: WebRoute.application(id).path, verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
     }
@@ -131,7 +132,7 @@ import Testing
         for value: any PageModel in [page.actions[0], page.actions[0].concerns[0], page.domains[0], page.domains[0].standards[0],
                                      page.domains[0].standards[0].indicators[0], page.domains[0].standards[0].indicators[0].evidence[0],
                                      page.documents[0], page.upload.kinds[0], page.notApplicable[0], page.rfis[0], page.correctiveActions[0],
-                                     page.history[0], page.upload, page.progress] { checkAny(value) }
+                                     page.history[0], page.upload, page.progress, page.records[0]] { checkAny(value) }
         checkAny(WorkspacePage.TeamMember(name: "n", discipline: nil, stateLabel: "s"))
         checkAny(Notice(text: "t", isError: false))
         checkAny(DeadlineLine(what: "w", due: "d", dueISO: "i"))

@@ -93,29 +93,37 @@ enum PageBuilder {
             canLink: canLink && !replaceable.isEmpty, linkPath: WebRoute.link(id).path,
             linkChoices: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "link-" + $0.value) },
             rfis: detail.rfis.map { rfi in
-                let open = rfi.state == Workflows.RFIState.open.rawValue || rfi.state == Workflows.RFIState.overdue.rawValue
-                return WorkspacePage.RFI(
+                WorkspacePage.RFI(
                     question: rfi.question, indicator: rfi.indicator, stateLabel: Labels.state(rfi.state), due: Labels.date(rfi.dueAt),
-                    answer: rfi.answer, canAnswer: open && chrome.role.map { Workflows.rfi.roles(firing: .answer).contains($0) } == true,
+                    answer: rfi.answer, canAnswer: may(Workflows.rfi, rfi.state, .answer, chrome.role),
                     answerPath: WebRoute.answerRFI(id, rfi: rfi.id).path, version: rfi.version, fieldID: "rfi-" + WebRoute.id(rfi.id),
                     draft: "", error: nil)
             },
             hasRFIs: !detail.rfis.isEmpty,
             correctiveActions: detail.correctiveActions.map { item in
-                let answerable = [Workflows.CorrectiveActionState.open.rawValue, Workflows.CorrectiveActionState.rejected.rawValue,
-                                  Workflows.CorrectiveActionState.overdue.rawValue].contains(item.state)
-                return WorkspacePage.CorrectiveAction(
+                WorkspacePage.CorrectiveAction(
                     indicator: item.indicator, description: item.description, stateLabel: Labels.state(item.state), due: Labels.date(item.dueAt),
                     response: item.response,
-                    canAnswer: answerable && chrome.role.map { Workflows.correctiveAction.roles(firing: .submit).contains($0) } == true,
+                    canAnswer: may(Workflows.correctiveAction, item.state, .submit, chrome.role),
                     answerPath: WebRoute.answerCorrectiveAction(id, item: item.id).path, version: item.version,
                     fieldID: "ca-" + WebRoute.id(item.id), draft: item.response ?? "", error: nil)
             },
             hasCorrectiveActions: !detail.correctiveActions.isEmpty,
+            records: detail.records.map {
+                .init(kind: Labels.state($0.kind), outcome: $0.outcome.map(Labels.state), text: $0.text, when: Labels.date($0.at))
+            },
+            hasRecords: !detail.records.isEmpty,
             team: detail.team.map { .init(name: $0.surveyorName, discipline: Labels.discipline($0.discipline), stateLabel: Labels.state($0.state)) },
             hasTeam: !detail.team.isEmpty,
             history: detail.history.reversed().map(event),
             workspacePath: WebRoute.application(id).path, verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
+    }
+
+    /// Whether `role` may fire `action` on a record in `state`: the record's own transition table answers
+    /// (the store asks it again, with the guards, when the form is sent).
+    static func may<State, Action>(_ machine: StateMachine<State, Action>, _ state: String, _ action: Action, _ role: Role?) -> Bool {
+        guard let role, let state = State(rawValue: state), let transition = machine.transition(from: state, action: action) else { return false }
+        return transition.roles.contains(role)
     }
 
     /// One history event as a line of the timeline, in words: what happened, to which indicator or record.

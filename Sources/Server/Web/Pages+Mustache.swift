@@ -176,6 +176,8 @@ extension WorkspacePage: PageModel {
         "hasRFIs": \WorkspacePage.hasRFIs,
         "correctiveActions": \WorkspacePage.correctiveActions,
         "hasCorrectiveActions": \WorkspacePage.hasCorrectiveActions,
+        "records": \WorkspacePage.records,
+        "hasRecords": \WorkspacePage.hasRecords,
         "team": \WorkspacePage.team,
         "hasTeam": \WorkspacePage.hasTeam,
         "history": \WorkspacePage.history,
@@ -317,6 +319,15 @@ extension WorkspacePage.CorrectiveAction: PageModel {
         "fieldID": \WorkspacePage.CorrectiveAction.fieldID,
         "draft": \WorkspacePage.CorrectiveAction.draft,
         "error": \WorkspacePage.CorrectiveAction.error,
+    ]
+}
+
+extension WorkspacePage.Record: PageModel {
+    nonisolated(unsafe) static let mustacheFields: [String: PartialKeyPath<WorkspacePage.Record>] = [
+        "kind": \WorkspacePage.Record.kind,
+        "outcome": \WorkspacePage.Record.outcome,
+        "text": \WorkspacePage.Record.text,
+        "when": \WorkspacePage.Record.when,
     ]
 }
 

@@ -263,6 +263,14 @@ struct WorkspacePage: Sendable, Equatable {
         var error: String?
     }
 
+    /// A determination, appeal or change notice.
+    struct Record: Sendable, Equatable {
+        var kind: String
+        var outcome: String?
+        var text: String
+        var when: String
+    }
+
     struct TeamMember: Sendable, Equatable {
         var name: String
         var discipline: String?
@@ -322,6 +330,8 @@ struct WorkspacePage: Sendable, Equatable {
     var hasRFIs: Bool
     var correctiveActions: [CorrectiveAction]
     var hasCorrectiveActions: Bool
+    var records: [Record]
+    var hasRecords: Bool
     var team: [TeamMember]
     var hasTeam: Bool
     var history: [Event]
