@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "apex", "Persistence", "UseCases",
+                "Server", "TestSupport", "apex", "Persistence", "UseCases", "APIDefinition",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -27,7 +27,7 @@ public struct PersonView: Sendable, Equatable {
 
 public struct ApplicationView: Sendable, Equatable {
     public let summary: WorkflowStore.ApplicationSummary
-    public let pathway: String
+    public let pathway: Pathway
     public let termYears: Int
     public let practiceName: String
     public let visit: Visit?
@@ -35,7 +35,7 @@ public struct ApplicationView: Sendable, Equatable {
     public let updatedAt: Date
 
     public struct Visit: Sendable, Equatable {
-        public let mode: String
+        public let mode: VisitMode
         public let date: String
     }
 }
@@ -70,7 +70,7 @@ public struct EvidenceView: Sendable, Equatable {
     public let applicationID: UUID
     public let metadata: EvidenceMetadata
     public let indicators: [String]
-    public let state: String
+    public let state: Workflows.EvidenceState
     public let version: Int
     public let supersedes: UUID?
     public let uploadedBy: UUID
@@ -83,7 +83,7 @@ public struct AssignmentView: Sendable, Equatable {
     public let surveyorID: UUID
     public let surveyorName: String
     public let discipline: String?
-    public let state: String
+    public let state: Workflows.AssignmentState
     public let version: Int
     public let attestedAt: Date?
 }
@@ -104,7 +104,7 @@ public struct RFIView: Sendable, Equatable {
     public let indicator: String?
     public let question: String
     public let answer: String?
-    public let state: String
+    public let state: Workflows.RFIState
     public let version: Int
     public let dueAt: Date
 }
@@ -115,7 +115,7 @@ public struct CorrectiveActionView: Sendable, Equatable {
     public let indicator: String
     public let description: String
     public let response: String?
-    public let state: String
+    public let state: Workflows.CorrectiveActionState
     public let version: Int
     public let dueAt: Date
 }
@@ -250,7 +250,7 @@ extension WorkflowStore {
             SELECT r.* FROM unnest(\(ids)::uuid[]) WITH ORDINALITY AS wanted(id, position)
             CROSS JOIN LATERAL application_read(wanted.id) r ORDER BY wanted.position
             """, logger: logger).decode(ApplicationWithFacts.Row.self) {
-            views.append(ApplicationWithFacts.make(ids[views.count], row).view)
+            views.append(try ApplicationWithFacts.make(ids[views.count], row).view)
         }
         return views
     }
@@ -264,7 +264,7 @@ extension WorkflowStore {
     /// path every GET of an application takes); nil when there is no such application.
     public func applicationWithFacts(_ id: UUID) async throws -> (ApplicationView, AccessPolicy.ApplicationFacts)? {
         for try await row in try await client.query(ApplicationWithFacts.query(id), logger: logger).decode(ApplicationWithFacts.Row.self) {
-            return ApplicationWithFacts.make(id, row)
+            return try ApplicationWithFacts.make(id, row)
         }
         return nil
     }
@@ -300,7 +300,8 @@ extension WorkflowStore {
                 id: documentID, applicationID: id,
                 metadata: EvidenceMetadata(title: title, kind: EvidenceKind(rawValue: kind) ?? .other, asOf: asOf, sha256: digest,
                                            byteCount: bytes, mediaType: media, fileName: fileName),
-                indicators: links.split(separator: ",").map(String.init), state: state, version: version, supersedes: supersedes,
+                indicators: links.split(separator: ",").map(String.init), state: try decoded(state, "evidence document \(documentID)"),
+                version: version, supersedes: supersedes,
                 uploadedBy: by, uploadedAt: at))
         }
         return result
@@ -350,7 +351,7 @@ extension WorkflowStore {
             ORDER BY s.created_at, s.id
             """, logger: logger).decode((UUID, UUID, UUID, String, String?, String, Int, Date?).self) {
             result.append(AssignmentView(id: id, applicationID: applicationID, surveyorID: surveyorID, surveyorName: name, discipline: discipline,
-                                         state: state, version: version, attestedAt: attested))
+                                         state: try decoded(state, "assignment \(id)"), version: version, attestedAt: attested))
         }
         return result
     }
@@ -380,7 +381,7 @@ extension WorkflowStore {
             ORDER BY due_at, id
             """, logger: logger).decode((UUID, UUID, String?, String, String?, String, Int, Date).self) {
             result.append(RFIView(id: id, applicationID: applicationID, indicator: code, question: question, answer: answer,
-                                  state: state, version: version, dueAt: due))
+                                  state: try decoded(state, "request for information \(id)"), version: version, dueAt: due))
         }
         return result
     }
@@ -395,7 +396,7 @@ extension WorkflowStore {
             ORDER BY due_at, indicator_code, id
             """, logger: logger).decode((UUID, UUID, String, String, String?, String, Int, Date).self) {
             result.append(CorrectiveActionView(id: id, applicationID: applicationID, indicator: code, description: description,
-                                               response: response, state: state, version: version, dueAt: due))
+                                               response: response, state: try decoded(state, "corrective action \(id)"), version: version, dueAt: due))
         }
         return result
     }
@@ -463,13 +464,21 @@ enum ApplicationWithFacts {
         "SELECT * FROM application_read(\(id))"
     }
 
-    static func make(_ id: UUID, _ row: Row) -> (view: ApplicationView, facts: AccessPolicy.ApplicationFacts) {
+    static func make(_ id: UUID, _ row: Row) throws -> (view: ApplicationView, facts: AccessPolicy.ApplicationFacts) {
         let (practice, release, state, version, start, end, previous, pathway, term, name, mode, date, created, updated, surveyors) = row
-        let summary = WorkflowStore.ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: state, version: version,
+        let summary = WorkflowStore.ApplicationSummary(id: id, practiceID: practice, releaseID: release,
+                                                       state: try decoded(state, "application \(id)"), version: version,
                                                        termStart: start, termEnd: end, previousApplicationID: previous)
-        let visit = mode.flatMap { mode in date.map { ApplicationView.Visit(mode: mode, date: $0) } }
-        return (ApplicationView(summary: summary, pathway: pathway, termYears: term, practiceName: name, visit: visit,
+        let visit = try mode.flatMap { mode in try date.map { ApplicationView.Visit(mode: try decoded(mode, "visit of \(id)"), date: $0) } }
+        return (ApplicationView(summary: summary, pathway: try decoded(pathway, "application \(id)"), termYears: term, practiceName: name, visit: visit,
                                 createdAt: created, updatedAt: updated),
                 AccessPolicy.ApplicationFacts(practiceID: practice, surveyors: Set(surveyors)))
     }
+}
+
+/// A stored value read into its domain type once, here; a value the code does not know is corrupt data,
+/// reported as such (500), never replaced by a default.
+func decoded<Value: RawRepresentable>(_ raw: String, _ owner: @autoclosure () -> String) throws -> Value where Value.RawValue == String {
+    guard let value = Value(rawValue: raw) else { throw CorruptRecord("The stored \(Value.self) of \(owner()) is '\(raw)', which this version does not know.") }
+    return value
 }

@@ -307,7 +307,7 @@ public struct WorkflowStore: Sendable {
         public let id: UUID
         public let practiceID: UUID
         public let releaseID: String
-        public let state: String
+        public let state: ApplicationState
         public let version: Int
         public let termStart: String?
         public let termEnd: String?
@@ -320,7 +320,7 @@ public struct WorkflowStore: Sendable {
             FROM applications WHERE id = \(id)
             """, logger: logger)
         for try await (practice, release, state, version, start, end, previous) in rows.decode((UUID, String, String, Int, String?, String?, UUID?).self) {
-            return ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: state, version: version,
+            return ApplicationSummary(id: id, practiceID: practice, releaseID: release, state: try decoded(state, "application \(id)"), version: version,
                                       termStart: start, termEnd: end, previousApplicationID: previous)
         }
         throw WorkflowError.notFound("Application \(id)")

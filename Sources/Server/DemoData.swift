@@ -175,7 +175,7 @@ struct DemoData {
 
     /// The happy path, step by step, as each role would take it.
     private func advance(_ application: UUID, to target: ApplicationState, admin: WorkflowActor, contributor: WorkflowActor, team: Team, decider: WorkflowActor) async throws {
-        while let state = ApplicationState(rawValue: try await workflow.application(application).state), state != target {
+        while case let state = try await workflow.application(application).state, state != target {
             switch state {
             case .draft: try await fire(.submit, application, by: admin)
             case .submitted: try await fire(.beginIntake, application, by: team.staff)

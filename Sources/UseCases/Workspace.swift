@@ -60,7 +60,7 @@ public struct Workspace: Sendable {
         let responses = Dictionary(try await workflow.responses(application: id).map { ($0.indicator, $0) }, uniquingKeysWith: { $1 })
         let evidence = try await workflow.evidence(application: id)
         var linked: [String: [EvidenceView]] = [:]
-        for document in evidence where document.state != Workflows.EvidenceState.superseded.rawValue {
+        for document in evidence where document.state != .superseded {
             for code in document.indicators { linked[code, default: []].append(document) }
         }
         let applicable = Dictionary(decisions.filter(\.applies).map { ($0.indicator.indicator.code, $0) }, uniquingKeysWith: { $1 })
@@ -167,27 +167,17 @@ public struct Workspace: Sendable {
         if let lapse = try await workflow.pendingTimers(application: id).first(where: { $0.action == ApplicationAction.lapseSelfAssessment.rawValue }) {
             result.append(Deadline(what: "Self-assessment window ends", due: lapse.dueAt))
         }
-        for rfi in try await workflow.rfis(application: id) where rfi.state == Workflows.RFIState.open.rawValue {
+        for rfi in try await workflow.rfis(application: id) where rfi.state == .open {
             result.append(Deadline(what: "Request for information due" + (rfi.indicator.map { " (\($0))" } ?? ""), due: rfi.dueAt))
         }
-        for action in try await workflow.correctiveActionViews(application: id) where action.state == Workflows.CorrectiveActionState.open.rawValue {
+        for action in try await workflow.correctiveActionViews(application: id) where action.state == .open {
             result.append(Deadline(what: "Corrective action due (\(action.indicator))", due: action.dueAt))
         }
         return result.sorted { $0.due < $1.due }
     }
 
-    /// Read models decode stored text into domain enums once, here, and fail loudly on an unknown value.
-    static func state(_ view: ApplicationView) throws -> ApplicationState {
-        guard let state = ApplicationState(rawValue: view.summary.state) else {
-            throw CorruptRecord("Application \(view.summary.id) has the unknown state '\(view.summary.state)'.")
-        }
-        return state
-    }
+    /// Read models carry domain enums, decoded once in persistence (which fails loudly on an unknown value).
+    static func state(_ view: ApplicationView) throws -> ApplicationState { view.summary.state }
 
-    static func pathway(_ view: ApplicationView) throws -> Pathway {
-        guard let pathway = Pathway(rawValue: view.pathway) else {
-            throw CorruptRecord("Application \(view.summary.id) has the unknown pathway '\(view.pathway)'.")
-        }
-        return pathway
-    }
+    static func pathway(_ view: ApplicationView) throws -> Pathway { view.pathway }
 }

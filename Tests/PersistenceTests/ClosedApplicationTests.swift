@@ -51,7 +51,7 @@ import Testing
             // The RFI and corrective-action deadlines were cancelled by the withdrawal: nothing fires.
             #expect(try await world.store.fireDueTimers() == .init(fired: 0, skipped: 0))
             #expect(try await world.store.correctiveActions(application: provisional).map(\.state) == ["open"])
-            #expect(try await world.store.rfis(application: provisional).map(\.state) == ["open"])
+            #expect(try await world.store.rfis(application: provisional).map(\.state.rawValue) == ["open"])
             #expect(try await world.store.rfis(application: nil, overdueOnly: true).isEmpty)
             await #expect(performing: {
                 try await world.store.fire(.submit, correctiveAction: item.id, actor: world.admin, expectedVersion: nil, response: "Done.")

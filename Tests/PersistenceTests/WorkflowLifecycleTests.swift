@@ -11,7 +11,7 @@ import Testing
             let application = try await world.newApplication()
             try await world.advance(application, to: .accredited)
             let summary = try await world.store.application(application)
-            #expect(summary.state == "accredited")
+            #expect(summary.state.rawValue == "accredited")
             #expect(summary.termStart == "2026-09-21" && summary.termEnd == "2029-09-21")
             let history = try await world.store.history(of: application)
             let applicationActions = history.filter { $0.machine == "application" }.map(\.action)
@@ -99,7 +99,7 @@ import Testing
             let next = try await world.store.applications(previous: application)
             #expect(next.count == 1)
             let cycle = try await world.store.application(next[0])
-            #expect(cycle.state == "draft" && cycle.previousApplicationID == application && cycle.releaseID == WorkflowWorld.releaseID)
+            #expect(cycle.state.rawValue == "draft" && cycle.previousApplicationID == application && cycle.releaseID == WorkflowWorld.releaseID)
         }
     }
 

@@ -67,8 +67,8 @@ import Testing
                     _ = try await world.store.fireDueTimers()
                 }
                 let summary = try await world.store.application(application)
-                #expect(known.contains(summary.state), "seed \(seed) step \(step): undeclared state \(summary.state)")
-                if summary.state == "accredited" {
+                #expect(known.contains(summary.state.rawValue), "seed \(seed) step \(step): undeclared state \(summary.state)")
+                if summary.state.rawValue == "accredited" {
                     reachedAccredited = true
                     #expect(summary.termStart != nil && summary.termEnd != nil, "seed \(seed) step \(step): accredited without a term")
                     let failing = try await world.store.progress(application: application)

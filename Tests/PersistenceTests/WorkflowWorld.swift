@@ -91,7 +91,7 @@ struct WorkflowWorld: Sendable {
     }
 
     func version(_ application: UUID) async throws -> Int { try await store.application(application).version }
-    func state(_ application: UUID) async throws -> String { try await store.application(application).state }
+    func state(_ application: UUID) async throws -> String { try await store.application(application).state.rawValue }
 
     @discardableResult
     func fire(_ action: ApplicationAction, _ application: UUID, by actor: WorkflowActor, payload: [String: String] = [:]) async throws -> Fired {

@@ -9,6 +9,21 @@ import UseCases
 /// from the domain's refusals to problem documents. Handlers throw `Problem`s; the problem middleware
 /// writes them, so each kind of error has one status and one `type` everywhere.
 extension APIHandler {
+    /// A domain value as the document's enum of the same values. The document lists every case of the
+    /// domain's enum (`WireEnumTests` holds them to that), so a value without a wire case is a build that
+    /// disagrees with itself: stopped loudly like an unhandled case, never answered with a default.
+    static func wire<Wire: RawRepresentable, Domain: RawRepresentable>(_ value: Domain) -> Wire
+        where Wire.RawValue == String, Domain.RawValue == String {
+        guard let wire = Wire(rawValue: value.rawValue) else { preconditionFailure("No \(Wire.self) for \(Domain.self).\(value.rawValue)") }
+        return wire
+    }
+
+    /// The term as the document's enum (3 or 4 years; the database refuses any other).
+    static func wire(term years: Int) -> Components.Schemas.Application.TermYearsPayload {
+        guard let wire = Components.Schemas.Application.TermYearsPayload(rawValue: years) else { preconditionFailure("A term of \(years) years") }
+        return wire
+    }
+
     /// The use cases the pages share (one rule, one place).
     var workspace: Workspace { Workspace(workflow: workflow) }
 

@@ -198,11 +198,11 @@ extension Components.Schemas.Application {
         let application = view.summary
         self.init(
             id: APIHandler.id(application.id), practiceId: APIHandler.id(application.practiceID), practiceName: view.practiceName,
-            releaseId: application.releaseID, pathway: .init(rawValue: view.pathway) ?? .rptStandalone,
-            termYears: .init(rawValue: view.termYears) ?? ._3, state: application.state, version: application.version,
+            releaseId: application.releaseID, pathway: APIHandler.wire(view.pathway),
+            termYears: APIHandler.wire(term: view.termYears), state: application.state.rawValue, version: application.version,
             termStart: application.termStart, termEnd: application.termEnd,
             previousApplicationId: application.previousApplicationID.map(APIHandler.id),
-            visit: view.visit.map { .init(mode: .init(rawValue: $0.mode) ?? .onSite, date: $0.date) },
+            visit: view.visit.map { .init(mode: APIHandler.wire($0.mode), date: $0.date) },
             createdAt: view.createdAt, updatedAt: view.updatedAt)
     }
 }

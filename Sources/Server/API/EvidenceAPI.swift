@@ -204,9 +204,9 @@ extension Components.Schemas.EvidenceDocument {
         let metadata = document.metadata
         self.init(
             id: APIHandler.id(document.id), applicationId: APIHandler.id(document.applicationID), title: metadata.title,
-            kind: .init(rawValue: metadata.kind.rawValue) ?? .other, asOf: metadata.asOf, sha256: metadata.sha256, byteCount: metadata.byteCount,
+            kind: APIHandler.wire(metadata.kind), asOf: metadata.asOf, sha256: metadata.sha256, byteCount: metadata.byteCount,
             mediaType: metadata.mediaType, fileName: metadata.fileName, indicators: document.indicators,
-            state: .init(rawValue: document.state) ?? .submitted, version: document.version, supersedes: document.supersedes.map(APIHandler.id),
+            state: APIHandler.wire(document.state), version: document.version, supersedes: document.supersedes.map(APIHandler.id),
             uploadedBy: APIHandler.id(document.uploadedBy), uploadedAt: document.uploadedAt)
     }
 }

@@ -148,7 +148,7 @@ extension Components.Schemas.Assignment {
     init(_ assignment: AssignmentView) {
         self.init(id: APIHandler.id(assignment.id), applicationId: APIHandler.id(assignment.applicationID),
                   surveyorId: APIHandler.id(assignment.surveyorID), surveyorName: assignment.surveyorName,
-                  discipline: assignment.discipline.flatMap { .init(rawValue: $0) }, state: .init(rawValue: assignment.state) ?? .proposed,
+                  discipline: assignment.discipline.flatMap { .init(rawValue: $0) }, state: APIHandler.wire(assignment.state),
                   version: assignment.version, attestedAt: assignment.attestedAt)
     }
 }

@@ -166,14 +166,14 @@ extension APIHandler {
 extension Components.Schemas.Rfi {
     init(_ rfi: RFIView) {
         self.init(id: APIHandler.id(rfi.id), applicationId: APIHandler.id(rfi.applicationID), indicator: rfi.indicator, question: rfi.question,
-                  answer: rfi.answer, state: .init(rawValue: rfi.state) ?? .open, version: rfi.version, dueAt: rfi.dueAt)
+                  answer: rfi.answer, state: APIHandler.wire(rfi.state), version: rfi.version, dueAt: rfi.dueAt)
     }
 }
 
 extension Components.Schemas.CorrectiveAction {
     init(_ item: CorrectiveActionView) {
         self.init(id: APIHandler.id(item.id), applicationId: APIHandler.id(item.applicationID), indicator: item.indicator,
-                  description: item.description, response: item.response, state: .init(rawValue: item.state) ?? .open,
+                  description: item.description, response: item.response, state: APIHandler.wire(item.state),
                   version: item.version, dueAt: item.dueAt)
     }
 }

@@ -53,7 +53,7 @@ enum PageBuilder {
                             respondPath: (try? IndicatorCode(indicator.code)).map { WebRoute.respond(id, $0).path } ?? "",
                             canRespond: canRespond,
                             evidence: work.evidence.map {
-                                .init(title: $0.metadata.title, path: WebRoute.downloadEvidence(id, document: $0.id).path, stateLabel: Labels.state($0.state))
+                                .init(title: $0.metadata.title, path: WebRoute.downloadEvidence(id, document: $0.id).path, stateLabel: Labels.state($0.state.rawValue))
                             },
                             hasEvidence: !work.evidence.isEmpty, error: nil, stale: nil, fieldID: "answer-" + indicator.code)
                     })
@@ -63,11 +63,11 @@ enum PageBuilder {
             WorkspacePage.Document(
                 id: WebRoute.id(document.id), title: document.metadata.title, fileName: document.metadata.fileName,
                 kindLabel: Labels.evidenceKind(document.metadata.kind), size: Labels.bytes(document.metadata.byteCount),
-                stateLabel: Labels.state(document.state), uploaded: Labels.time(document.uploadedAt),
+                stateLabel: Labels.state(document.state.rawValue), uploaded: Labels.time(document.uploadedAt),
                 indicators: document.indicators.joined(separator: ", "),
                 downloadPath: WebRoute.downloadEvidence(id, document: document.id).path)
         }
-        let replaceable = detail.evidence.reversed().filter { $0.state != Workflows.EvidenceState.superseded.rawValue }.map {
+        let replaceable = detail.evidence.reversed().filter { $0.state != .superseded }.map {
             WorkspacePage.Choice(value: WebRoute.id($0.id), label: "\($0.metadata.title) (\($0.metadata.fileName))", fieldID: "")
         }
         let term = detail.application.summary.termStart.flatMap { start in
@@ -94,7 +94,7 @@ enum PageBuilder {
             linkChoices: indicatorChoices.map { .init(value: $0.value, label: $0.label, fieldID: "link-" + $0.value) },
             rfis: detail.rfis.map { rfi in
                 WorkspacePage.RFI(
-                    question: rfi.question, indicator: rfi.indicator, stateLabel: Labels.state(rfi.state), due: Labels.date(rfi.dueAt),
+                    question: rfi.question, indicator: rfi.indicator, stateLabel: Labels.state(rfi.state.rawValue), due: Labels.date(rfi.dueAt),
                     answer: rfi.answer, canAnswer: may(Workflows.rfi, rfi.state, .answer, chrome.role),
                     answerPath: WebRoute.answerRFI(id, rfi: rfi.id).path, version: rfi.version, fieldID: "rfi-" + WebRoute.id(rfi.id),
                     draft: "", error: nil)
@@ -102,7 +102,7 @@ enum PageBuilder {
             hasRFIs: !detail.rfis.isEmpty,
             correctiveActions: detail.correctiveActions.map { item in
                 WorkspacePage.CorrectiveAction(
-                    indicator: item.indicator, description: item.description, stateLabel: Labels.state(item.state), due: Labels.date(item.dueAt),
+                    indicator: item.indicator, description: item.description, stateLabel: Labels.state(item.state.rawValue), due: Labels.date(item.dueAt),
                     response: item.response,
                     canAnswer: may(Workflows.correctiveAction, item.state, .submit, chrome.role),
                     answerPath: WebRoute.answerCorrectiveAction(id, item: item.id).path, version: item.version,
@@ -113,7 +113,7 @@ enum PageBuilder {
                 .init(kind: Labels.state($0.kind), outcome: $0.outcome.map(Labels.state), text: $0.text, when: Labels.date($0.at))
             },
             hasRecords: !detail.records.isEmpty,
-            team: detail.team.map { .init(name: $0.surveyorName, discipline: Labels.discipline($0.discipline), stateLabel: Labels.state($0.state)) },
+            team: detail.team.map { .init(name: $0.surveyorName, discipline: Labels.discipline($0.discipline), stateLabel: Labels.state($0.state.rawValue)) },
             hasTeam: !detail.team.isEmpty,
             history: detail.history.reversed().map(event),
             workspacePath: WebRoute.application(id).path, verifyPath: WebRoute.verifyHistory(id).path, verification: nil, verificationOK: false)
@@ -121,8 +121,8 @@ enum PageBuilder {
 
     /// Whether `role` may fire `action` on a record in `state`: the record's own transition table answers
     /// (the store asks it again, with the guards, when the form is sent).
-    static func may<State, Action>(_ machine: StateMachine<State, Action>, _ state: String, _ action: Action, _ role: Role?) -> Bool {
-        guard let role, let state = State(rawValue: state), let transition = machine.transition(from: state, action: action) else { return false }
+    static func may<State, Action>(_ machine: StateMachine<State, Action>, _ state: State, _ action: Action, _ role: Role?) -> Bool {
+        guard let role, let transition = machine.transition(from: state, action: action) else { return false }
         return transition.roles.contains(role)
     }
 
