@@ -87,6 +87,13 @@ extension AccessPolicy {
         return false
     }
 
+    /// Whether an invitation into `practice` is answered as if the practice did not exist: a practice
+    /// admin inviting into another practice learns nothing about it (deny by default across tenants);
+    /// other roles are told by `canInvite` whether they may invite at all.
+    public static func hidesPractice(_ practice: UUID, fromInviter identity: Identity) -> Bool {
+        identity.role == .practiceAdmin && !canView(practice: practice, as: identity)
+    }
+
     /// Who may declare a surveyor's affiliations: staff, and the surveyor about themselves.
     public static func canDeclareAffiliations(of person: UUID, as identity: Identity) -> Bool {
         identity.role.isStaffRole || (identity.role == .surveyor && identity.personID == person)

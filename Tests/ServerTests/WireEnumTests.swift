@@ -21,6 +21,8 @@ import Testing
         #expect(Self.covers(\Components.Schemas.Assignment.state, Workflows.AssignmentState.self).isEmpty)
         #expect(Self.covers(\Components.Schemas.Rfi.state, Workflows.RFIState.self).isEmpty)
         #expect(Self.covers(\Components.Schemas.CorrectiveAction.state, Workflows.CorrectiveActionState.self).isEmpty)
+        // People have every role but `system`, which is the scheduler's, never a person's (a CHECK says so).
+        #expect(Role.allCases.filter { $0 != .system }.allSatisfy { Components.Schemas.PersonRole(rawValue: $0.rawValue) != nil })
         #expect([3, 4].allSatisfy { Components.Schemas.Application.TermYearsPayload(rawValue: $0) != nil })
     }
 }

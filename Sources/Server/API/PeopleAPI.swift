@@ -41,7 +41,7 @@ extension APIHandler {
             role: role, practiceID: try body.practiceId.map { try Self.uuid($0, "practice") },
             discipline: body.discipline.flatMap { Discipline(rawValue: $0.rawValue) })
         // A practice admin inviting into another practice learns nothing about it: same as a missing practice.
-        if identity.role == .practiceAdmin, let practice = request.practiceID, !AccessPolicy.canView(practice: practice, as: identity) {
+        if let practice = request.practiceID, AccessPolicy.hidesPractice(practice, fromInviter: identity) {
             throw Problem.notFound("No practice \(practice.uuidString.lowercased()).")
         }
         let invitation = try await Self.domain { try await accounts.invite(request, by: identity) }
@@ -135,7 +135,7 @@ extension Components.Schemas.ApiToken {
 extension Components.Schemas.Person {
     init(_ person: PersonView, deactivatedAt: Date? = nil) {
         self.init(id: APIHandler.id(person.id), email: person.email, displayName: person.displayName,
-                  role: .init(rawValue: person.role.rawValue) ?? .practiceContributor, practiceId: person.practiceID.map(APIHandler.id),
+                  role: APIHandler.wire(person.role), practiceId: person.practiceID.map(APIHandler.id),
                   discipline: person.discipline.flatMap { .init(rawValue: $0.rawValue) }, deactivatedAt: deactivatedAt)
     }
 
