@@ -27,7 +27,9 @@ enum PageBuilder {
         let canLink = options.allows(.linkEvidence)
         let applicableCodes = detail.domains.flatMap { $0.standards.flatMap { $0.indicators.map(\.indicator) } }
         let indicatorChoices = applicableCodes.map { WorkspacePage.Choice(value: $0.code, label: "\($0.code) \($0.title)", fieldID: "") }
-        let actions = options.transitions.map { transition in
+        // Scheduling the visit needs a date and a mode, which only the staff pages (issue 13) and the API
+        // ask for; a bare button would only be refused.
+        let actions = options.transitions.filter { $0.action != .scheduleVisit }.map { transition in
             WorkspacePage.ActionButton(
                 label: Labels.action(transition.action),
                 moreConcerns: transition.concerns.count > 12 ? "and \(transition.concerns.count - 12) more" : nil,
