@@ -181,6 +181,10 @@ public struct PDFActiveContentScanner: Sendable {
     private static let streamKeyword = Array("stream".utf8)
     private static let filter = Array("Filter".utf8)
     private static let longestName = activeNames.map(\.utf8.count).max() ?? 0
+    /// The longest token worth keeping: max(longestName, "endstream") = 13, written as a literal so that
+    /// reading it per byte costs nothing (`tokenLimitIsTheLongestToken` holds it to the names).
+    static let tokenLimit = 13
+    static var longestToken: Int { max(longestName, endstream.count) }
     /// A literal string longer than this without its closing parenthesis is taken as broken, and
     /// scanning goes on, so an unbalanced `(` cannot hide the rest of the file.
     private static let longestString = 64 * 1024
@@ -202,6 +206,8 @@ public struct PDFActiveContentScanner: Sendable {
     private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) {
         var index = 0
         let end = buffer.count
+        // Read once per buffer: a static table read in the loop costs a lazy-initialisation check per byte.
+        let regular = Self.regular, stringSpecial = Self.stringSpecial
         while index < end, found == nil {
             switch state {
             case .notPDF:
@@ -214,13 +220,13 @@ public struct PDFActiveContentScanner: Sendable {
                 index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
             case let .string(depth, false, length):
                 var run = index
-                while run < end, run - index + length < Self.longestString, !Self.stringSpecial[Int(buffer[run])] { run += 1 }
+                while run < end, run - index + length < Self.longestString, !stringSpecial[Int(buffer[run])] { run += 1 }
                 state = .string(depth: depth, escaped: false, length: length + run - index)
                 index = run
             case .normal, .name:
                 if tokenOverflow, escape == nil {
                     // Too long to be a name or keyword that matters: pass over the rest of it.
-                    while index < end, Self.regular[Int(buffer[index])] { index += 1 }
+                    while index < end, regular[Int(buffer[index])] { index += 1 }
                 }
             default:
                 break
@@ -355,7 +361,7 @@ public struct PDFActiveContentScanner: Sendable {
 
     private mutating func appendToken(_ byte: UInt8) {
         // Only short tokens matter: the active names and `stream`, `Filter`.
-        if token.count < max(Self.longestName, Self.endstream.count) { token.append(byte) } else { tokenOverflow = true }
+        if token.count < Self.tokenLimit { token.append(byte) } else { tokenOverflow = true }
     }
 
     private mutating func endName() {

@@ -1,4 +1,4 @@
-import AccreditationCore
+@testable import AccreditationCore
 import Foundation
 import Testing
 
@@ -173,4 +173,8 @@ import Testing
         let text = Self.head + "1 0 obj << /Title (never closed " + String(repeating: "x", count: 70_000) + " >> /S /Launch >> endobj"
         #expect(Self.scan(text, chunks: 7) == "Launch")
     }
+}
+
+@Test func tokenLimitIsTheLongestToken() {
+    #expect(PDFActiveContentScanner.tokenLimit == PDFActiveContentScanner.longestToken)
 }
