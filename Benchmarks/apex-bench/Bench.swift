@@ -127,7 +127,7 @@ struct Bench: AsyncParsableCommand {
                         let id = Self.applicationID(worker)
                         let summary = try await store.application(id)
                         var version = summary.version
-                        var step = ["draft": 0, "submitted": 1, "intake-review": 2][summary.state] ?? 0
+                        var step = [ApplicationState.draft: 0, .submitted: 1, .intakeReview: 2][summary.state] ?? 0
                         var done = 0
                         while ContinuousClock.now < deadline {
                             let (action, actor) = cycle[step % 3]
