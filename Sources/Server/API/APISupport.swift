@@ -26,6 +26,8 @@ extension APIHandler {
 
     /// The use cases the pages share (one rule, one place).
     var workspace: Workspace { Workspace(workflow: workflow) }
+    /// Evidence uploads, the same steps as the portal's.
+    var uploads: EvidenceUploads { EvidenceUploads(workspace: workspace, storage: storage, maxBytes: maxUploadBytes) }
 
     /// The signed-in person; without one the operation answers 401 (deny by default).
     static func caller() throws -> Identity {

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import OpenAPIRuntime
 import Persistence
+import UseCases
 
 extension APIHandler {
     func listEvidence(_ input: Operations.ListEvidence.Input) async throws -> Operations.ListEvidence.Output {
@@ -26,20 +27,21 @@ extension APIHandler {
         try Self.atMost(query.title, 300, "title")
         try Self.atMost(query.indicators, 2000, "indicators")
         try Self.atMost(query.fileName, EvidenceFileName.maxInputLength, "file_name")
-        let title = try Self.require(query.title, "title", max: 300)
-        guard let kind = EvidenceKind(rawValue: query.kind.rawValue) else { throw Problem.badRequest("Unknown kind.", field: "kind") }
-        _ = try Self.calendarDate(query.asOf, "as_of")
-        let indicators = query.indicators.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !indicators.isEmpty else { throw Problem.badRequest("indicators is a comma-separated list of indicator codes.", field: "indicators") }
-        let supersedes = try query.supersedes.map { try Self.uuid($0, "evidence document") }
-        let fileName = EvidenceFileName.sanitize(query.fileName)
+        // The same rules as the portal's form (one place: `EvidenceUploadInput.checked`).
+        let upload: EvidenceUploadInput
+        do {
+            upload = try EvidenceUploadInput.checked(title: query.title, kind: query.kind.rawValue, asOf: query.asOf,
+                                                     indicators: query.indicators.split(separator: ",").map(String.init),
+                                                     fileName: query.fileName ?? "", supersedes: query.supersedes)
+        } catch {
+            throw Problem.badRequest(error.message, field: error.field)
+        }
+        let (title, kind, indicators, supersedes, fileName) = (upload.title, upload.kind, upload.indicators, upload.supersedes, upload.fileName)
         let request = Self.fingerprint("evidence", id, title, kind.rawValue, query.asOf, indicators.joined(separator: ","), fileName,
                                        supersedes?.uuidString ?? "")
         let chunks = body.map { ByteBuffer(bytes: $0) }
         // Refuse before reading the body when the upload could not be recorded anyway.
-        try await Self.domain {
-            try await workflow.checkEvidenceAllowed(application: id, indicators: indicators, actor: identity.actor, supersedes: supersedes)
-        }
+        try await Self.domain { try await uploads.check(upload, application: id, as: identity) }
 
         let key = input.headers.idempotencyKey
         if let key {
@@ -63,11 +65,7 @@ extension APIHandler {
         let document: UUID
         do {
             stored = try await storeUpload(chunks)
-            let metadata = EvidenceMetadata(title: title, kind: kind, asOf: query.asOf, sha256: stored.sha256, byteCount: stored.byteCount,
-                                            mediaType: stored.type.mediaType, fileName: fileName)
-            document = try await Self.domain {
-                try await workflow.addEvidence(application: id, metadata, indicators: indicators, actor: identity.actor, supersedes: supersedes)
-            }
+            document = try await Self.domain { try await uploads.record(upload, file: stored, application: id, as: identity) }
         } catch {
             // Unstructured: an upload cancelled mid-way must still free its key.
             if let key { try? await Task { try await idempotency.abandon(person: identity.personID, key: key) }.value }
@@ -145,7 +143,7 @@ extension APIHandler {
     /// Stores an upload's bytes; what the storage refuses comes back as a problem.
     private func storeUpload(_ chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> StoredFile {
         do {
-            return try await Self.domain { try await storage.store(chunks, limit: maxUploadBytes) }
+            return try await Self.domain { try await uploads.store(chunks) }
         } catch let error as ActiveContentError {
             throw Problem.activeContent(error)
         }
