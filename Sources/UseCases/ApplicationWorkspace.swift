@@ -9,8 +9,8 @@ public struct ApplicationDetail: Sendable {
     public let application: ApplicationView
     /// What the access policy asks about the application (its practice, its accepted surveyors).
     public let access: AccessPolicy.ApplicationFacts
-    public let state: ApplicationState
-    public let pathway: Pathway
+    public var state: ApplicationState { application.summary.state }
+    public var pathway: Pathway { application.pathway }
     public let release: CatalogRelease
     public let domains: [DomainWork]
     /// Indicators of the release that do not apply to the practice's scope, with why not.
@@ -75,8 +75,8 @@ public struct Progress: Sendable, Equatable {
 /// One line of a practice's home page.
 public struct ApplicationSummaryLine: Sendable {
     public let application: ApplicationView
-    public let state: ApplicationState
-    public let pathway: Pathway
+    public var state: ApplicationState { application.summary.state }
+    public var pathway: Pathway { application.pathway }
     public let nextStep: NextStep
     public let progress: Progress
     /// The same counts per domain of the release, in catalog order (code, title, counts).

@@ -32,7 +32,7 @@ public struct Workspace: Sendable {
         let views = try await workflow.applications(AccessPolicy.listable(as: identity), filter: .init(), after: nil, limit: limit)
         var lines: [ApplicationSummaryLine] = []
         for view in views {
-            let state = try Self.state(view)
+            let state = view.summary.state
             let progress = try await workflow.progress(application: view.summary.id)
             let count = { (items: [GuardFacts.IndicatorProgress]) in
                 Progress(total: items.count, answered: items.filter(\.hasResponse).count, withEvidence: items.filter { $0.evidenceCount > 0 }.count)
@@ -43,7 +43,7 @@ public struct Workspace: Sendable {
                 byDomain[domain.code].map { (code: domain.code, title: domain.title, progress: count($0)) }
             }
             lines.append(ApplicationSummaryLine(
-                application: view, state: state, pathway: try Self.pathway(view), nextStep: .after(state), progress: count(progress),
+                application: view, nextStep: .after(state), progress: count(progress),
                 domains: domains, deadlines: try await deadlines(view.summary.id)))
         }
         return lines
@@ -54,7 +54,7 @@ public struct Workspace: Sendable {
         guard let (view, facts) = try await workflow.applicationWithFacts(id), AccessPolicy.canView(facts, as: identity) else {
             throw WorkflowError.notFound("Application \(id.uuidString.lowercased())")
         }
-        let state = try Self.state(view)
+        let state = view.summary.state
         let release = try await workflow.release(view.summary.releaseID)
         let decisions = try await workflow.applicableIndicatorsAndOthers(application: id)
         let responses = Dictionary(try await workflow.responses(application: id).map { ($0.indicator, $0) }, uniquingKeysWith: { $1 })
@@ -76,7 +76,7 @@ public struct Workspace: Sendable {
         }
         let timers = try await workflow.pendingTimers(application: id)
         return ApplicationDetail(
-            application: view, access: facts, state: state, pathway: try Self.pathway(view), release: release, domains: domains,
+            application: view, access: facts, release: release, domains: domains,
             notApplicable: decisions.filter { !$0.applies }, evidence: evidence,
             team: try await workflow.assignments(application: id), rfis: try await workflow.rfis(application: id),
             correctiveActions: try await workflow.correctiveActionViews(application: id),
@@ -175,9 +175,4 @@ public struct Workspace: Sendable {
         }
         return result.sorted { $0.due < $1.due }
     }
-
-    /// Read models carry domain enums, decoded once in persistence (which fails loudly on an unknown value).
-    static func state(_ view: ApplicationView) throws -> ApplicationState { view.summary.state }
-
-    static func pathway(_ view: ApplicationView) throws -> Pathway { view.pathway }
 }

@@ -75,7 +75,6 @@ extension APIHandler {
     }
 
     static func scope(_ body: Components.Schemas.PracticeScope) throws -> PracticeScope {
-        guard body.agents.count <= RPTAgent.allCases.count else { throw Problem.badRequest("agents has at most 5 entries.", field: "agents") }
         do {
             return try PracticeScope.checked(
                 agents: body.agents.compactMap { RPTAgent(rawValue: $0.rawValue) },
