@@ -351,6 +351,12 @@ import Testing
                 #expect(response.status == .unprocessableContent, "\(message)")
                 #expect(String(buffer: response.body).contains(message), "\(message)")
             }
+            // A body that is not a well-formed multipart form is refused with the page, never a 500.
+            let garbled = try await client.execute(uri: path, method: .post, headers: [
+                .contentType: "multipart/form-data; boundary=apexBoundary7", .origin: Self.origin, .cookie: "apex_session=\(cookie)"],
+                body: ByteBuffer(string: "--apexBoundary7\r\nno header separator here\r\n\r\n"))
+            #expect(garbled.status == .unprocessableContent)
+            #expect(String(buffer: garbled.body).contains("The form could not be read"))
             #expect(try await send(good.filter { $0.0 != "csrf" }, file: ("p.pdf", pdf)).status == .forbidden)
             #expect(try await send(good, file: ("p.pdf", pdf), origin: "http://evil.example").status == .forbidden)
             let after = try await ApplicationsAPITests.get(client, "/api/v1/applications/\(seeded.id)/evidence", as: admin)

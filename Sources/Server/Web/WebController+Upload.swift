@@ -34,7 +34,12 @@ extension WebController {
         var input: EvidenceUploadInput?
         do {
             for try await chunk in request.body {
-                try parser.execute(chunk)
+                do {
+                    try parser.execute(chunk)
+                } catch {
+                    // The parser's own error type is private; any parse failure is a malformed form.
+                    throw FieldError(field: "form", message: "The form could not be read: it was cut short or not sent by this page. Reload the page and try again.")
+                }
                 if parts.fieldBytes > Self.uploadFieldsLimit { throw FieldError(field: "form", message: "The form's text fields are too long.") }
                 if storing == nil, parts.fileStarted {
                     // The fields are complete: check them and the session's token before keeping any byte.
